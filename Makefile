@@ -1,0 +1,39 @@
+# Every target sets up its own virtual environment from scratch if needed:
+# a fresh machine needs only Python 3, pip and make.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+
+.PHONY: demo test test-slow bench docs clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Installs the package (editable) with its test and demo extras.
+$(VENV)/.stamp-install: $(BIN)/activate pyproject.toml
+	$(PY) -m pip install --quiet -e ".[test,demo]"
+	touch $@
+
+$(VENV)/.stamp-docs: $(VENV)/.stamp-install
+	$(PY) -m pip install --quiet -e ".[docs]"
+	touch $@
+
+demo: $(VENV)/.stamp-install
+	$(PY) -m sklogloss.demo
+
+test: $(VENV)/.stamp-install
+	$(PY) -m pytest -q
+
+test-slow: $(VENV)/.stamp-install
+	$(PY) -m pytest -q -m slow
+
+bench: $(VENV)/.stamp-install
+	$(PY) benchmarks/run.py
+
+docs: $(VENV)/.stamp-docs
+	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+
+clean:
+	rm -rf $(VENV) docs/_build docs/auto_examples docs/generated *.egg-info

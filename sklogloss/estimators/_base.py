@@ -1,0 +1,105 @@
+"""What the linear classifiers share: parameters, validation, solving, warnings."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.validation import validate_data
+
+from ..solvers import L1_SOLVERS, SOLVERS
+from ..utils._sklearn import Interval, StrOptions, _check_sample_weight
+
+#: Parameters every linear estimator of the package takes, declared once.
+LINEAR_PARAMETER_CONSTRAINTS = {
+    "C": [Interval(Real, 0, None, closed="right")],
+    "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+    "fit_intercept": ["boolean"],
+    "class_weight": [dict, StrOptions({"balanced"}), None],
+    "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+    "solver": [StrOptions({"auto", *SOLVERS})],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "max_iter": [Interval(Integral, 0, None, closed="left"), None],
+    "warm_start": ["boolean"],
+    "verbose": ["verbose"],
+}
+
+#: ``max_iter=None`` means this, per solver.
+DEFAULT_MAX_ITER = {
+    "newton-cholesky": 100,
+    "newton-cg": 100,
+    "prox-newton": 100,
+    "lbfgs": 1000,
+    "gd": 10000,
+    "fista": 10000,
+}
+
+#: Above this many coefficients per problem, ``solver="auto"`` does not form Hessians.
+MAX_DENSE_HESSIAN = 1500
+
+
+def validate_X(estimator, X, reset):
+    """Validate X as every estimator here does: finite, float32/float64, dense or CSR."""
+    return validate_data(estimator, X, reset=reset, accept_sparse="csr",
+                         dtype=[np.float64, np.float32])
+
+
+def validate_X_y(estimator, X, y):
+    """Validate X (see :func:`validate_X`) and y (1-D or 2-D, any label type) together."""
+    X, y = validate_data(estimator, X, y, accept_sparse="csr", dtype=[np.float64, np.float32],
+                         multi_output=True, y_numeric=False)
+    if sp.issparse(y):
+        y = y.toarray()
+    return X, np.asarray(y)
+
+
+def check_sample_weight(sample_weight, X):
+    """Float64, shape ``(n,)``, finite and non-negative, with a positive sum."""
+    sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    if not sw.sum() > 0:
+        raise ValueError("The sample weights sum to zero; at least one sample must have a "
+                         "positive weight.")
+    return sw
+
+
+def select_solver(solver, l1_ratio, n_coef, n_samples, is_sparse):
+    """Resolve ``solver="auto"`` and check that the choice supports the penalty.
+
+    The rule: with an L1 term, proximal Newton while the Hessian is small
+    (``n_coef <= MAX_DENSE_HESSIAN``), else FISTA. Without one, Newton-Cholesky
+    under the same bound, else Newton-CG on Hessian-vector products.
+    """
+    if solver == "auto":
+        small = n_coef <= MAX_DENSE_HESSIAN
+        if l1_ratio > 0:
+            return "prox-newton" if small else "fista"
+        return "newton-cholesky" if small else "newton-cg"
+    if l1_ratio > 0 and solver not in L1_SOLVERS:
+        raise ValueError(
+            f"solver={solver!r} does not support an L1 penalty (l1_ratio={l1_ratio}); use one of "
+            f"{sorted(L1_SOLVERS)} or solver='auto'.")
+    return solver
+
+
+def run_solver(estimator, objective, coef0, solver, label=""):
+    """Run ``solver`` on ``objective`` and warn if it did not converge."""
+    max_iter = estimator.max_iter if estimator.max_iter is not None else DEFAULT_MAX_ITER[solver]
+    result = SOLVERS[solver](tol=estimator.tol, max_iter=max_iter,
+                             verbose=estimator.verbose).solve(objective, coef0)
+    if not np.all(np.isfinite(result.coef)):  # pragma: no cover - guarded by the line searches
+        raise FloatingPointError(f"solver={solver!r} produced non-finite coefficients{label}.")
+    if not result.converged and max_iter > 0:
+        warnings.warn(
+            f"solver={solver!r} did not reach tol={estimator.tol:g}{label} in {result.n_iter} "
+            f"iterations (max|gradient| = {result.grad_max:.3g}; {result.message}). Increase "
+            "max_iter, scale the features (e.g. StandardScaler) or loosen tol.",
+            ConvergenceWarning, stacklevel=3)
+    return result
+
+
+def smooth_labels(T, eps, n_classes):
+    """PyTorch's label smoothing: ``(1 - eps) * T + eps / n_classes``."""
+    if eps == 0:
+        return T
+    return (1.0 - eps) * T + eps / n_classes

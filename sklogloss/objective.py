@@ -1,0 +1,377 @@
+"""The penalised empirical risk of a linear model: the only place X is multiplied.
+
+Conventions (fixed once, used by every solver and estimator)
+------------------------------------------------------------
+* ``K`` raw outputs per sample (``K = 1`` for a binary or count model, ``K``
+  classes for the multinomial). ``n_dof = n_features + fit_intercept``.
+* ``coef`` is a flat float64 vector of length ``K * n_dof``; viewed as a
+  ``(K, n_dof)`` matrix (C order), row ``k`` holds the weights of output
+  ``k`` followed, if ``fit_intercept``, by its intercept.
+* Raw predictions are ``X @ W.T + b``: shape ``(n,)`` when ``K = 1`` (the
+  loss's own convention), ``(n, K)`` otherwise.
+* The user's objective is scikit-learn's::
+
+      F(coef) = C * sum_i s_i * loss_i + (1 - l1_ratio) / 2 * ||W||^2 + l1_ratio * ||W||_1
+
+  with the intercept never penalised and ``C = inf`` meaning no penalty.
+  Solvers minimise the same function divided by ``C * sum_i s_i``::
+
+      f(coef) = sum_i s_i loss_i / S + alpha * ((1 - l1_ratio) / 2 ||W||^2 + l1_ratio ||W||_1)
+
+  with ``S = sum_i s_i`` and ``alpha = 1 / (C * S)``, so that ``tol`` means
+  the same thing whatever the number of samples. :meth:`LinearObjective.loss`
+  and friends return the smooth part of ``f`` (everything but the L1 term);
+  :meth:`LinearObjective.l1_value` and :attr:`LinearObjective.l1_strength`
+  give the rest to proximal solvers; :meth:`LinearObjective.user_objective`
+  converts ``f`` back to ``F``.
+* Every quantity is a sum over rows. :class:`ArrayDesign` computes the
+  products with X; a distributed or chunked design only has to provide the
+  same four methods (``matmul``, ``rmatmul``, ``weighted_gram``,
+  ``squared_norm_bound``).
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["ArrayDesign", "LinearObjective"]
+
+
+class ArrayDesign:
+    """An in-memory design matrix: dense (C or F order, float32 or float64) or CSR.
+
+    The matrix is used as given, never copied or densified. Products that sum
+    over rows (the weighted Gram matrix) are accumulated block by block, which
+    keeps temporaries small and the BLAS calls cache-friendly.
+
+    Parameters
+    ----------
+    X : ndarray or scipy.sparse CSR matrix of shape (n_samples, n_features)
+        The validated design matrix.
+    block_rows : int, default=4096
+        Rows per block for the Gram matrix of dense X.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklogloss.objective import ArrayDesign
+    >>> design = ArrayDesign(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> design.weighted_gram(np.array([1.0, 0.5]))
+    array([[5.5, 8. ],
+           [8. , 12. ]])
+    """
+
+    def __init__(self, X, block_rows=4096):
+        self.X = X
+        self.block_rows = int(block_rows)
+        self.n_samples, self.n_features = X.shape
+        self.dtype = X.dtype
+        self.is_sparse = sp.issparse(X)
+
+    def matmul(self, W):
+        """``X @ W`` for ``W`` of shape ``(p,)`` or ``(p, K)``, in X's dtype."""
+        return self.X @ W.astype(self.dtype, copy=False)
+
+    def rmatmul(self, G):
+        """``X.T @ G`` for ``G`` of shape ``(n,)`` or ``(n, K)``, in float64."""
+        if self.is_sparse:
+            out = self.X.T @ G
+        else:
+            out = G.T @ self.X
+            out = out.T
+        return np.asarray(out, dtype=np.float64)
+
+    def weighted_gram(self, d, nonneg=True):
+        """``X.T @ diag(d) @ X`` as a dense float64 ``(p, p)`` array.
+
+        ``nonneg=True`` promises ``d >= 0``, which allows the symmetric
+        rank-k update on ``sqrt(d) * X`` (half the flops of a general product).
+        """
+        X = self.X
+        if self.is_sparse:
+            H = (X.T @ sp.diags(d) @ X).toarray()
+            return np.asarray(H, dtype=np.float64)
+        p = self.n_features
+        H = np.zeros((p, p), dtype=np.float64)
+        d = d.astype(self.dtype, copy=False)
+        for start in range(0, self.n_samples, self.block_rows):
+            Xb = X[start : start + self.block_rows]
+            db = d[start : start + self.block_rows, None]
+            if nonneg:
+                A = Xb * np.sqrt(db)
+                H += A.T @ A
+            else:
+                H += Xb.T @ (Xb * db)
+        return H
+
+    def squared_norm_bound(self):
+        """An upper bound of ``||X||_2^2`` (largest squared singular value)."""
+        X = self.X
+        if self.is_sparse:
+            sq = np.asarray(X.multiply(X).sum(axis=0)).ravel()
+        else:
+            sq = np.einsum("ij,ij->j", X, X, dtype=np.float64)
+        # Frobenius bound, tightened by a few power iterations when cheap.
+        bound = float(sq.sum())
+        if X.shape[1] > 0 and X.shape[0] > 0:
+            rng = np.random.default_rng(0)
+            v = rng.standard_normal(X.shape[1])
+            est = 0.0
+            for _ in range(20):
+                u = self.matmul(v).astype(np.float64)
+                v = self.rmatmul(u)
+                nv = np.linalg.norm(v)
+                if nv == 0:
+                    break
+                est = nv / max(np.linalg.norm(u), np.finfo(float).tiny)
+                v /= nv
+            # The power iteration approaches from below; pad it and cap by Frobenius.
+            bound = min(bound, 1.05 * est) if est > 0 else bound
+        return bound
+
+
+class LinearObjective:
+    """Penalised, weighted empirical risk of a linear model with a given loss.
+
+    Parameters
+    ----------
+    design : ArrayDesign or ndarray or sparse matrix
+        The design matrix (wrapped in :class:`ArrayDesign` if needed).
+    y : ndarray
+        Targets in the loss's format: ``(n,)`` for a single output, ``(n, K)``
+        for a multi-output loss such as the multinomial.
+    loss : object
+        A loss from :mod:`sklogloss.losses`.
+    sample_weight : ndarray of shape (n,), default=None
+        Non-negative weights ``s_i``; ``None`` means ones.
+    fit_intercept : bool, default=True
+        Whether each output has an unpenalised intercept.
+    C : float, default=1.0
+        Inverse penalty strength; ``np.inf`` means no penalty.
+    l1_ratio : float, default=0.0
+        Share of the L1 term in the penalty.
+    n_outputs : int, default=None
+        Number of raw outputs ``K``; taken from the loss or from ``y``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklogloss.losses import BinomialLoss
+    >>> from sklogloss.objective import LinearObjective
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> y = np.array([0.0, 1.0, 0.0, 1.0])
+    >>> obj = LinearObjective(X, y, BinomialLoss(), C=np.inf)
+    >>> coef = obj.zero_coef()
+    >>> round(obj.loss(coef), 6)  # log(2) at the origin
+    0.693147
+    """
+
+    def __init__(self, design, y, loss, sample_weight=None, fit_intercept=True, C=1.0,
+                 l1_ratio=0.0, n_outputs=None):
+        self.design = design if hasattr(design, "weighted_gram") else ArrayDesign(design)
+        self.y = y
+        self.loss_fn = loss
+        n = self.design.n_samples
+        if n_outputs is None:
+            n_outputs = loss.n_outputs if loss.n_outputs is not None else y.shape[1]
+        self.n_outputs = int(n_outputs)
+        self.fit_intercept = bool(fit_intercept)
+        self.n_features = self.design.n_features
+        self.n_dof = self.n_features + self.fit_intercept
+        self.size = self.n_outputs * self.n_dof
+        sw = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        self.weight_sum = float(sw.sum())
+        if not self.weight_sum > 0:
+            raise ValueError("The sample weights sum to zero; at least one must be positive.")
+        # Normalised weights in X's dtype: s_i / S.
+        self.sw64 = sw / self.weight_sum
+        self.sw = self.sw64.astype(self.design.dtype, copy=False)
+        self.C = float(C)
+        self.l1_ratio = float(l1_ratio)
+        self.alpha = 0.0 if np.isinf(self.C) else 1.0 / (self.C * self.weight_sum)
+        self.l2_strength = self.alpha * (1.0 - self.l1_ratio)
+        self.l1_strength = self.alpha * self.l1_ratio
+
+    # ------------------------------------------------------------------ layout
+    def zero_coef(self):
+        """A zero coefficient vector of the right size (float64)."""
+        return np.zeros(self.size, dtype=np.float64)
+
+    def unpack(self, coef):
+        """Split ``coef`` into weights ``(K, p)`` and intercepts ``(K,)`` (views)."""
+        M = coef.reshape(self.n_outputs, self.n_dof)
+        W = M[:, : self.n_features]
+        b = M[:, self.n_features] if self.fit_intercept else np.zeros(self.n_outputs)
+        return W, b
+
+    def penalised_mask(self):
+        """Boolean mask of the entries of ``coef`` that the penalty acts on."""
+        mask = np.ones((self.n_outputs, self.n_dof), dtype=bool)
+        if self.fit_intercept:
+            mask[:, -1] = False
+        return mask.ravel()
+
+    # ------------------------------------------------------------ raw scores
+    def linear_predictor(self, coef):
+        """Raw predictions ``X @ W.T + b``: ``(n,)`` if ``K = 1`` else ``(n, K)``."""
+        W, b = self.unpack(coef)
+        if self.n_outputs == 1:
+            raw = self.design.matmul(W[0])
+            if self.fit_intercept:
+                raw += raw.dtype.type(b[0])
+        else:
+            raw = self.design.matmul(W.T)
+            if self.fit_intercept:
+                raw += b.astype(raw.dtype)
+        return np.asarray(raw)
+
+    # --------------------------------------------------------------- values
+    def _penalty(self, coef):
+        W, _ = self.unpack(coef)
+        return 0.5 * self.l2_strength * float(np.vdot(W, W))
+
+    def l1_value(self, coef):
+        """The L1 part of the scaled objective, ``alpha * l1_ratio * ||W||_1``."""
+        if self.l1_strength == 0:
+            return 0.0
+        W, _ = self.unpack(coef)
+        return self.l1_strength * float(np.abs(W).sum())
+
+    def _weighted_sum(self, per_sample):
+        # Accumulate in float64 whatever X's dtype: line searches compare sums.
+        return float(np.dot(self.sw64, per_sample.astype(np.float64, copy=False)))
+
+    def loss(self, coef, raw=None):
+        """Smooth part of the scaled objective at ``coef`` (raw scores reused if given)."""
+        if raw is None:
+            raw = self.linear_predictor(coef)
+        return self._weighted_sum(self.loss_fn.loss(self.y, raw)) + self._penalty(coef)
+
+    def _grad_from_raw_grad(self, coef, G):
+        """Assemble the flat gradient from the per-sample gradient ``G`` (already weighted)."""
+        grad = np.empty((self.n_outputs, self.n_dof))
+        if self.n_outputs == 1:
+            grad[0, : self.n_features] = self.design.rmatmul(G)
+            if self.fit_intercept:
+                grad[0, -1] = G.sum(dtype=np.float64)
+        else:
+            grad[:, : self.n_features] = self.design.rmatmul(G).T
+            if self.fit_intercept:
+                grad[:, -1] = G.sum(axis=0, dtype=np.float64)
+        W, _ = self.unpack(coef)
+        grad[:, : self.n_features] += self.l2_strength * W
+        return grad.ravel()
+
+    def _weight_rows(self, G):
+        return G * (self.sw if G.ndim == 1 else self.sw[:, None])
+
+    def loss_gradient(self, coef, raw=None):
+        """Smooth objective value and its gradient (flat, float64)."""
+        if raw is None:
+            raw = self.linear_predictor(coef)
+        per_sample, G = self.loss_fn.loss_gradient(self.y, raw)
+        value = self._weighted_sum(per_sample) + self._penalty(coef)
+        return value, self._grad_from_raw_grad(coef, self._weight_rows(G))
+
+    def gradient(self, coef, raw=None):
+        """Gradient of the smooth objective."""
+        if raw is None:
+            raw = self.linear_predictor(coef)
+        return self._grad_from_raw_grad(coef, self._weight_rows(self.loss_fn.gradient(self.y, raw)))
+
+    # ------------------------------------------------------------- Hessians
+    def _gram_block(self, d, nonneg):
+        """``[[X^T D X, X^T d], [d^T X, sum d]]`` (intercept last), float64."""
+        H = np.empty((self.n_dof, self.n_dof))
+        p = self.n_features
+        H[:p, :p] = self.design.weighted_gram(d, nonneg=nonneg)
+        if self.fit_intercept:
+            col = self.design.rmatmul(d)
+            H[:p, p] = col
+            H[p, :p] = col
+            H[p, p] = d.sum(dtype=np.float64)
+        return H
+
+    def gradient_hessian(self, coef, raw=None):
+        """Gradient and full Hessian ``(size, size)`` of the smooth objective.
+
+        For a single output this is ``X^T diag(s_i h_i) X`` (the Fisher
+        information for the logistic loss); for ``K`` outputs the ``(k, l)``
+        block is ``X^T diag(s_i H_i[k, l]) X``.
+        """
+        if raw is None:
+            raw = self.linear_predictor(coef)
+        G, hess = self.loss_fn.gradient_hessian(self.y, raw)
+        grad = self._grad_from_raw_grad(coef, self._weight_rows(G))
+        K, m = self.n_outputs, self.n_dof
+        if K == 1:
+            H = self._gram_block(hess * self.sw, nonneg=bool(self.loss_fn.hessian_is_fisher))
+        else:
+            H = np.empty((K * m, K * m))
+            for k in range(K):
+                for l in range(k, K):
+                    block = self._gram_block(hess[:, k, l] * self.sw, nonneg=(k == l))
+                    H[k * m:(k + 1) * m, l * m:(l + 1) * m] = block
+                    if l != k:
+                        H[l * m:(l + 1) * m, k * m:(k + 1) * m] = block.T
+        diag = np.arange(K * m).reshape(K, m)[:, : self.n_features].ravel()
+        H[diag, diag] += self.l2_strength
+        return grad, H
+
+    def gradient_hessp(self, coef, raw=None):
+        """Gradient and a function ``v -> H v`` (two passes over X per product)."""
+        if raw is None:
+            raw = self.linear_predictor(coef)
+        if self.n_outputs == 1:
+            G, hess = self.loss_fn.gradient_hessian(self.y, raw)
+            d = hess * self.sw
+
+            def raw_hessp(r):
+                return d * r
+        else:
+            G, per_sample_hessp = self.loss_fn.gradient_hessian_product(self.y, raw)
+            sw = self.sw[:, None]
+
+            def raw_hessp(r):
+                return per_sample_hessp(r) * sw
+
+        grad = self._grad_from_raw_grad(coef, self._weight_rows(G))
+
+        def hessp(v):
+            # H v = X^T D X v (+ intercept terms) + l2 * v_W: the penalty term
+            # is the ``l2 * W`` that _grad_from_raw_grad adds for W = v_W.
+            return self._grad_from_raw_grad(v, raw_hessp(self.linear_predictor(v)))
+
+        return grad, hessp
+
+    def lipschitz(self):
+        """An upper bound of the Lipschitz constant of the smooth gradient.
+
+        Uses the loss's bound on the Hessian of one sample (1/4 for the
+        binomial, 1/2 for the multinomial) times ``max_i s_i / S * ||[X, 1]||^2``.
+        """
+        bound = getattr(self.loss_fn, "hessian_bound", 0.25 if self.n_outputs == 1 else 0.5)
+        xnorm = self.design.squared_norm_bound() + (self.design.n_samples if self.fit_intercept else 0)
+        return bound * float(self.sw.max()) * xnorm + self.l2_strength
+
+    # ----------------------------------------------------------- reporting
+    def objective(self, coef, raw=None):
+        """Full scaled objective ``f`` (smooth part plus L1)."""
+        return self.loss(coef, raw) + self.l1_value(coef)
+
+    def user_objective(self, coef, raw=None):
+        """The objective in scikit-learn's scaling, ``F = C * S * f`` (``S * f`` if ``C = inf``)."""
+        f = self.objective(coef, raw)
+        return f * self.weight_sum * (1.0 if np.isinf(self.C) else self.C)
+
+    def projected_gradient_max(self, coef, grad):
+        """Max-norm of the minimum-norm subgradient (the gradient when there is no L1)."""
+        if self.l1_strength == 0:
+            return float(np.max(np.abs(grad))) if grad.size else 0.0
+        g = grad.copy()
+        mask = self.penalised_mask()
+        lam = self.l1_strength
+        w = coef[mask]
+        gm = g[mask]
+        sub = np.where(w > 0, gm + lam, np.where(w < 0, gm - lam, np.sign(gm) * np.maximum(np.abs(gm) - lam, 0)))
+        g[mask] = sub
+        return float(np.max(np.abs(g))) if g.size else 0.0

@@ -1,0 +1,66 @@
+"""Plain full-batch gradient descent with the constant step ``1 / L``."""
+
+import numpy as np
+
+from ._base import Result
+
+__all__ = ["GradientDescentSolver"]
+
+
+class GradientDescentSolver:
+    """Gradient descent ``coef <- coef - grad / L``, for teaching and for the implicit bias.
+
+    ``L`` is an upper bound of the gradient's Lipschitz constant (from
+    ``||X||_2^2`` and the loss's Hessian bound), the step size for which the
+    textbook guarantees hold. On separable data without penalty the direction
+    of ``coef`` converges to the max-margin separator (Soudry et al. 2018).
+
+    Parameters
+    ----------
+    tol : float
+        Stop when ``max|gradient|`` is at most ``tol``.
+    max_iter : int
+        Number of steps at most (each is two passes over X).
+    verbose : int
+        Print progress every ``max(1, max_iter // 10)`` steps if positive.
+    step_size : float, optional
+        A constant step instead of ``1 / L``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklogloss.losses import BinomialLoss
+    >>> from sklogloss.objective import LinearObjective
+    >>> from sklogloss.solvers import GradientDescentSolver
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = np.array([0.0, 1.0, 0.0, 1.0])
+    >>> GradientDescentSolver(tol=1e-6, max_iter=5000).solve(
+    ...     LinearObjective(X, y, BinomialLoss()), np.zeros(2)).converged
+    True
+    """
+
+    name = "gd"
+
+    def __init__(self, tol=1e-6, max_iter=1000, verbose=0, step_size=None):
+        self.tol = tol
+        self.max_iter = max_iter
+        self.verbose = verbose
+        self.step_size = step_size
+
+    def solve(self, objective, coef0):
+        """Run gradient descent from ``coef0``."""
+        step = self.step_size if self.step_size is not None else 1.0 / objective.lipschitz()
+        coef = np.array(coef0, dtype=np.float64)
+        value, grad = objective.loss_gradient(coef)
+        grad_max = float(np.max(np.abs(grad)))
+        every = max(1, self.max_iter // 10)
+        it = 0
+        while grad_max > self.tol and it < self.max_iter:
+            coef -= step * grad
+            value, grad = objective.loss_gradient(coef)
+            grad_max = float(np.max(np.abs(grad)))
+            it += 1
+            if self.verbose and it % every == 0:
+                print(f"[gd] iter {it:6d}  objective {value:.12g}  max|grad| {grad_max:.3e}")
+        converged = grad_max <= self.tol
+        return Result(coef, it, converged, value, grad_max,
+                      "gradient below tol" if converged else "maximum number of iterations reached")

@@ -1,0 +1,55 @@
+"""L-BFGS through :func:`scipy.optimize.minimize`."""
+
+import numpy as np
+import scipy.optimize
+
+from ._base import Result
+
+__all__ = ["LbfgsSolver"]
+
+
+class LbfgsSolver:
+    """Limited-memory BFGS (scipy's L-BFGS-B without bounds) on the smooth objective.
+
+    Parameters
+    ----------
+    tol : float
+        Stop when ``max|gradient|`` is at most ``tol`` (scipy's ``gtol``).
+    max_iter : int
+        Maximum number of iterations.
+    verbose : int
+        Passed to scipy as ``iprint`` when positive.
+    memory : int
+        Number of correction pairs kept.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklogloss.losses import BinomialLoss
+    >>> from sklogloss.objective import LinearObjective
+    >>> from sklogloss.solvers import LbfgsSolver
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = np.array([0.0, 1.0, 0.0, 1.0])
+    >>> LbfgsSolver(tol=1e-8).solve(LinearObjective(X, y, BinomialLoss()), np.zeros(2)).converged
+    True
+    """
+
+    name = "lbfgs"
+
+    def __init__(self, tol=1e-6, max_iter=1000, verbose=0, memory=20):
+        self.tol = tol
+        self.max_iter = max_iter
+        self.verbose = verbose
+        self.memory = memory
+
+    def solve(self, objective, coef0):
+        """Minimise ``objective`` from ``coef0``."""
+        res = scipy.optimize.minimize(
+            objective.loss_gradient, np.asarray(coef0, dtype=np.float64), jac=True,
+            method="L-BFGS-B",
+            options={"maxiter": self.max_iter, "gtol": self.tol, "ftol": 64 * np.finfo(float).eps,
+                     "maxcor": self.memory, "maxls": 50,
+                     **({"iprint": self.verbose} if self.verbose else {})},
+        )
+        grad_max = float(np.max(np.abs(res.jac))) if res.jac.size else 0.0
+        converged = bool(grad_max <= self.tol or (res.success and res.nit < self.max_iter))
+        return Result(res.x, int(res.nit), converged, float(res.fun), grad_max, str(res.message))

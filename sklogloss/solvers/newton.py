@@ -1,0 +1,219 @@
+"""Newton's method with a line search, in two flavours.
+
+* :class:`NewtonCholeskySolver` forms the full Hessian (for the logistic loss
+  the Fisher information ``X^T diag(s p (1 - p)) X``, so this is IRLS / Fisher
+  scoring) and solves the Newton system by Cholesky.
+* :class:`NewtonCGSolver` never forms it: truncated conjugate gradients on
+  Hessian-vector products, two passes over X each.
+
+The template (:meth:`NewtonSolver.solve`) is::
+
+    setup -> [update_gradient_hessian -> check_convergence -> inner_solve -> line_search]*
+
+and each hook says which attributes it sets. The raw predictions ``X @ coef``
+are carried from one iteration to the next and along the search direction,
+so that a line search costs no pass over X.
+"""
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+import scipy.linalg
+
+from ._base import Result, armijo_backtracking
+
+__all__ = ["NewtonCGSolver", "NewtonCholeskySolver", "NewtonSolver"]
+
+
+class NewtonSolver(ABC):
+    """Base class: a damped Newton iteration on a :class:`~sklogloss.objective.LinearObjective`.
+
+    Parameters
+    ----------
+    tol : float
+        Stop when ``max|gradient|`` of the scaled objective is at most ``tol``.
+    max_iter : int
+        Maximum number of Newton steps.
+    verbose : int
+        Print one line per iteration if positive.
+    """
+
+    name = "newton"
+
+    def __init__(self, tol=1e-6, max_iter=100, verbose=0):
+        self.tol = tol
+        self.max_iter = max_iter
+        self.verbose = verbose
+
+    # -- hooks ---------------------------------------------------------------
+    def setup(self, objective, coef0):
+        """Set ``obj``, ``coef``, ``raw`` (linear predictor) and ``value``."""
+        self.obj = objective
+        self.coef = np.array(coef0, dtype=np.float64)
+        self.raw = objective.linear_predictor(self.coef)
+        self.value = objective.loss(self.coef, self.raw)
+
+    @abstractmethod
+    def update_gradient_hessian(self):
+        """Set ``grad`` and whatever :meth:`inner_solve` needs at ``coef``."""
+
+    def check_convergence(self):
+        """Return True when ``max|grad| <= tol``; sets ``grad_max``."""
+        self.grad_max = float(np.max(np.abs(self.grad))) if self.grad.size else 0.0
+        return self.grad_max <= self.tol
+
+    @abstractmethod
+    def inner_solve(self):
+        """Set ``step``, a descent direction (ideally ``-H^{-1} grad``)."""
+
+    def line_search(self):
+        """Move ``coef``, ``raw`` and ``value`` along ``step``; return False if stuck."""
+        obj, step = self.obj, self.step
+        slope = float(np.dot(self.grad, step))
+        if not slope < 0:
+            # Not a descent direction (numerical breakdown): fall back to steepest descent.
+            step = -self.grad
+            slope = -float(np.dot(self.grad, self.grad))
+        raw_step = obj.linear_predictor(step)
+        coef, raw = self.coef, self.raw
+
+        def value_at(t):
+            c = coef + t * step
+            r = raw + raw.dtype.type(t) * raw_step
+            return obj.loss(c, r), (c, r)
+
+        def grad_l1_at(t, state):
+            return float(np.abs(obj.gradient(*state)).sum())
+
+        t, value, state = armijo_backtracking(
+            value_at, self.value, slope, grad_l1_at=grad_l1_at,
+            grad_l1=float(np.abs(self.grad).sum()))
+        if t is None:
+            return False
+        self.coef, self.raw = state
+        self.value = value
+        self.t = t
+        return True
+
+    # -- driver --------------------------------------------------------------
+    def solve(self, objective, coef0):
+        """Minimise ``objective`` from ``coef0``; return a :class:`~sklogloss.solvers.Result`."""
+        self.setup(objective, coef0)
+        converged, message, it = False, "maximum number of iterations reached", 0
+        for it in range(self.max_iter + 1):
+            self.update_gradient_hessian()
+            if self.check_convergence():
+                converged, message = True, "gradient below tol"
+                break
+            if it == self.max_iter:
+                break
+            self.inner_solve()
+            if not self.line_search():
+                message = "line search found no decrease (objective at machine precision)"
+                break
+            if self.verbose:
+                print(f"[{self.name}] iter {it + 1:3d}  objective {self.value:.12g}  "
+                      f"max|grad| {self.grad_max:.3e}  step {self.t:.3g}")
+        return Result(self.coef, it, converged, self.value, self.grad_max, message)
+
+
+class NewtonCholeskySolver(NewtonSolver):
+    """Newton with the full Hessian and a Cholesky solve (IRLS / Fisher scoring).
+
+    Each iteration costs one weighted Gram matrix ``X^T D X`` (a symmetric
+    rank-k update, block by block) and one gradient pass. If the Hessian is
+    numerically singular (separable data without penalty), the step is taken
+    in the range of the Hessian through its eigendecomposition.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklogloss.losses import BinomialLoss
+    >>> from sklogloss.objective import LinearObjective
+    >>> from sklogloss.solvers import NewtonCholeskySolver
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = np.array([0.0, 1.0, 0.0, 1.0])
+    >>> res = NewtonCholeskySolver(tol=1e-10).solve(LinearObjective(X, y, BinomialLoss()), np.zeros(2))
+    >>> res.converged
+    True
+    """
+
+    name = "newton-cholesky"
+
+    def update_gradient_hessian(self):
+        self.grad, self.hessian = self.obj.gradient_hessian(self.coef, self.raw)
+
+    def inner_solve(self):
+        H, g = self.hessian, self.grad
+        try:
+            factor = scipy.linalg.cho_factor(H, lower=False, check_finite=False)
+            step = scipy.linalg.cho_solve(factor, -g, check_finite=False)
+            if np.all(np.isfinite(step)):
+                self.step = step
+                return
+        except (np.linalg.LinAlgError, ValueError):
+            pass
+        self.step = _pseudo_newton_step(H, g)
+
+
+def _pseudo_newton_step(H, g):
+    """``-H^+ g`` restricted to eigenvalues above a relative floor."""
+    evals, evecs = np.linalg.eigh(H)
+    floor = max(evals.max(initial=0.0), np.finfo(float).tiny) * 1e-12
+    keep = evals > floor
+    coords = evecs[:, keep].T @ g
+    step = -(evecs[:, keep] @ (coords / evals[keep]))
+    if not np.any(keep) or not np.all(np.isfinite(step)):
+        step = -g
+    return step
+
+
+class NewtonCGSolver(NewtonSolver):
+    """Truncated Newton: conjugate gradients on Hessian-vector products.
+
+    The inner CG stops at relative residual ``min(0.5, sqrt(||g||))``
+    (superlinear outer convergence), on negative curvature, or after
+    ``max_inner`` products.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklogloss.losses import BinomialLoss
+    >>> from sklogloss.objective import LinearObjective
+    >>> from sklogloss.solvers import NewtonCGSolver
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = np.array([0.0, 1.0, 0.0, 1.0])
+    >>> NewtonCGSolver(tol=1e-10).solve(LinearObjective(X, y, BinomialLoss()), np.zeros(2)).converged
+    True
+    """
+
+    name = "newton-cg"
+
+    def __init__(self, tol=1e-6, max_iter=100, verbose=0, max_inner=200):
+        super().__init__(tol=tol, max_iter=max_iter, verbose=verbose)
+        self.max_inner = max_inner
+
+    def update_gradient_hessian(self):
+        self.grad, self.hessp = self.obj.gradient_hessp(self.coef, self.raw)
+
+    def inner_solve(self):
+        g = self.grad
+        gnorm = float(np.linalg.norm(g))
+        eta = min(0.5, np.sqrt(gnorm))
+        x = np.zeros_like(g)
+        r = -g.copy()
+        d = r.copy()
+        rr = float(r @ r)
+        for _ in range(min(self.max_inner, 10 * g.size)):
+            Hd = self.hessp(d)
+            curv = float(d @ Hd)
+            if curv <= np.finfo(float).eps * float(d @ d):
+                break  # negative or zero curvature: keep what we have
+            a = rr / curv
+            x += a * d
+            r -= a * Hd
+            rr_new = float(r @ r)
+            if np.sqrt(rr_new) <= eta * gnorm:
+                break
+            d *= rr_new / rr
+            d += r
+            rr = rr_new
+        self.step = x if np.any(x) else -g

@@ -1,0 +1,1 @@
+"""Validation helpers; the one place that imports scikit-learn's private API."""
