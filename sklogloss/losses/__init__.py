@@ -1,6 +1,6 @@
 """Per-sample losses on raw predictions. A loss never sees the design matrix."""
 
 from .binomial import BinomialLoss, log1pexp, sigmoid
-from .multinomial import MultinomialLoss, softmax
+from .multinomial import MultinomialLoss, log_softmax, softmax
 
-__all__ = ["BinomialLoss", "MultinomialLoss", "log1pexp", "sigmoid", "softmax"]
+__all__ = ["BinomialLoss", "MultinomialLoss", "log1pexp", "log_softmax", "sigmoid", "softmax"]

@@ -14,18 +14,24 @@ stay finite.
 
 import numpy as np
 
-__all__ = ["MultinomialLoss", "softmax"]
+__all__ = ["MultinomialLoss", "log_softmax", "softmax"]
 
 
-def _logsumexp_and_softmax(raw):
-    zmax = raw.max(axis=1, keepdims=True)
-    p = raw - zmax
-    np.exp(p, out=p)
+def _shifted_softmax(raw):
+    """Return ``(log_s, shifted, P)``: ``shifted = raw - max(raw)``, ``log_s = logsumexp(shifted)``.
+
+    Losses are assembled from the shifted scores, ``log_s * sum(y) - y . shifted``,
+    so that large scores never cancel (``logsumexp(raw) - y . raw`` would in float32).
+    """
+    shifted = raw - raw.max(axis=1, keepdims=True)
+    p = np.exp(shifted)
     s = p.sum(axis=1, keepdims=True)
     p /= s
-    lse = np.log(s[:, 0])
-    lse += zmax[:, 0]
-    return lse, p
+    return np.log(s[:, 0]), shifted, p
+
+
+def _cross_entropy(y, log_s, shifted):
+    return log_s * y.sum(axis=1) - np.einsum("ij,ij->i", y, shifted)
 
 
 def softmax(raw):
@@ -49,7 +55,35 @@ def softmax(raw):
     array([[0.5, 0.5],
            [1. , 0. ]])
     """
-    return _logsumexp_and_softmax(np.asarray(raw, dtype=np.result_type(raw, np.float32)))[1]
+    return _shifted_softmax(np.asarray(raw, dtype=np.result_type(raw, np.float32)))[2]
+
+
+def log_softmax(raw):
+    """Row-wise ``log(softmax(raw))``, computed as ``raw - logsumexp(raw)``.
+
+    Finite wherever ``raw`` is, even where the probability underflows to zero.
+
+    Parameters
+    ----------
+    raw : ndarray of shape (n_samples, n_classes)
+        Raw scores.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_classes)
+        Log-probabilities; ``exp`` of each row sums to one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklogloss.losses import log_softmax
+    >>> log_softmax(np.array([[0.0, 0.0], [1e4, 0.0]]))
+    array([[-6.93147181e-01, -6.93147181e-01],
+           [ 0.00000000e+00, -1.00000000e+04]])
+    """
+    log_s, shifted, _ = _shifted_softmax(np.asarray(raw, dtype=np.result_type(raw, np.float32)))
+    shifted -= log_s[:, None]
+    return shifted
 
 
 class MultinomialLoss:
@@ -71,17 +105,20 @@ class MultinomialLoss:
     #: Scores per sample are ``(n, K)``; ``None`` means "K, whatever the targets say".
     n_outputs = None
     hessian_is_fisher = True
+    #: Adding the same number to all ``K`` scores of a sample changes neither the
+    #: loss nor the probabilities: the Hessian is singular along ``(1, ..., 1)``.
+    shift_invariant = True
 
     def loss(self, y, raw):
         """Per-sample loss, shape ``(n,)``."""
-        lse, _ = _logsumexp_and_softmax(raw)
-        return lse * y.sum(axis=1) - np.einsum("ij,ij->i", y, raw)
+        log_s, shifted, _ = _shifted_softmax(raw)
+        return _cross_entropy(y, log_s, shifted)
 
     def loss_gradient(self, y, raw):
         """Per-sample loss ``(n,)`` and gradient ``(n, K)``."""
-        lse, p = _logsumexp_and_softmax(raw)
+        log_s, shifted, p = _shifted_softmax(raw)
         ysum = y.sum(axis=1)
-        loss = lse * ysum - np.einsum("ij,ij->i", y, raw)
+        loss = _cross_entropy(y, log_s, shifted)
         p *= ysum[:, None]
         p -= y
         return loss, p
@@ -92,7 +129,7 @@ class MultinomialLoss:
 
     def gradient_hessian(self, y, raw):
         """Gradient ``(n, K)`` and per-sample Hessian blocks ``(n, K, K)``."""
-        _, p = _logsumexp_and_softmax(raw)
+        p = _shifted_softmax(raw)[2]
         ysum = y.sum(axis=1)
         hess = -p[:, :, None] * p[:, None, :]
         idx = np.arange(p.shape[1])
@@ -107,7 +144,7 @@ class MultinomialLoss:
 
         ``v`` has shape ``(n, K)``; the product is ``s * (P * v - P (P . v))``.
         """
-        _, p = _logsumexp_and_softmax(raw)
+        p = _shifted_softmax(raw)[2]
         ysum = y.sum(axis=1)
         grad = p * ysum[:, None]
         grad -= y

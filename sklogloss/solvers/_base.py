@@ -58,7 +58,9 @@ def armijo_backtracking(value_at, f0, slope, *, grad_l1_at=None, grad_l1=None, s
     Returns
     -------
     t : float or None
-        The accepted step, ``None`` if none was found.
+        The accepted step, ``None`` if none was found. A step accepted by the
+        gradient test alone (no resolvable decrease of ``f``) is returned as a
+        negative number ``-t``, so that callers can notice stagnation.
     f : float
         The objective at the accepted step.
     state : object
@@ -72,6 +74,6 @@ def armijo_backtracking(value_at, f0, slope, *, grad_l1_at=None, grad_l1=None, s
             if f <= f0 + sigma * t * slope:
                 return t, f, state
             if abs(f - f0) <= eps and grad_l1_at is not None and grad_l1_at(t, state) < grad_l1:
-                return t, f, state
+                return -t, f, state
         t *= shrink
     return None, f0, None

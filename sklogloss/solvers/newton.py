@@ -52,6 +52,7 @@ class NewtonSolver(ABC):
         self.coef = np.array(coef0, dtype=np.float64)
         self.raw = objective.linear_predictor(self.coef)
         self.value = objective.loss(self.coef, self.raw)
+        self.stalls = 0
 
     @abstractmethod
     def update_gradient_hessian(self):
@@ -67,7 +68,11 @@ class NewtonSolver(ABC):
         """Set ``step``, a descent direction (ideally ``-H^{-1} grad``)."""
 
     def line_search(self):
-        """Move ``coef``, ``raw`` and ``value`` along ``step``; return False if stuck."""
+        """Move ``coef``, ``raw`` and ``value`` along ``step``; return False if stuck.
+
+        Counts in ``stalls`` the consecutive steps that did not resolvably
+        decrease the objective.
+        """
         obj, step = self.obj, self.step
         slope = float(np.dot(self.grad, step))
         if not slope < 0:
@@ -90,9 +95,13 @@ class NewtonSolver(ABC):
             grad_l1=float(np.abs(self.grad).sum()))
         if t is None:
             return False
+        # Steps that only shrink the gradient (f no longer resolves the decrease)
+        # are allowed a few times; then the objective is at machine precision
+        # (typically float32 data with a tol below its resolution).
+        self.stalls = self.stalls + 1 if t < 0 else 0
         self.coef, self.raw = state
         self.value = value
-        self.t = t
+        self.t = abs(t)
         return True
 
     # -- driver --------------------------------------------------------------
@@ -111,6 +120,10 @@ class NewtonSolver(ABC):
             if not self.line_search():
                 message = "line search found no decrease (objective at machine precision)"
                 break
+            if self.stalls >= 3:
+                it += 1
+                message = "objective at machine precision (steps only reduce the gradient)"
+                break
             if self.verbose:
                 print(f"[{self.name}] iter {it + 1:3d}  objective {self.value:.12g}  "
                       f"max|grad| {self.grad_max:.3e}  step {self.t:.3g}")
@@ -121,9 +134,13 @@ class NewtonCholeskySolver(NewtonSolver):
     """Newton with the full Hessian and a Cholesky solve (IRLS / Fisher scoring).
 
     Each iteration costs one weighted Gram matrix ``X^T D X`` (a symmetric
-    rank-k update, block by block) and one gradient pass. If the Hessian is
-    numerically singular (separable data without penalty), the step is taken
-    in the range of the Hessian through its eigendecomposition.
+    rank-k update, block by block) and one gradient pass. Directions along
+    which the objective is flat by construction (its ``null_space()``, e.g.
+    the common shift of all multinomial intercepts) are removed from the
+    system by adding the projector onto them, which makes it definite
+    without changing the step. If the Hessian is numerically singular for
+    another reason (separable data without penalty), the step is taken in
+    the range of the Hessian through its eigendecomposition.
 
     Examples
     --------
@@ -139,11 +156,26 @@ class NewtonCholeskySolver(NewtonSolver):
 
     name = "newton-cholesky"
 
+    def setup(self, objective, coef0):
+        """Also set ``null_basis``, the objective's ``null_space()`` (``None`` if empty)."""
+        super().setup(objective, coef0)
+        basis = objective.null_space()
+        self.null_basis = basis if basis.shape[1] else None
+
     def update_gradient_hessian(self):
         self.grad, self.hessian = self.obj.gradient_hessian(self.coef, self.raw)
 
     def inner_solve(self):
         H, g = self.hessian, self.grad
+        N = self.null_basis
+        if N is not None:
+            # H vanishes along N and g is orthogonal to N (up to rounding): the
+            # solution of (H + c N N^T) step = -g has no component along N and
+            # solves H step = -g on the complement. c, the mean diagonal of H,
+            # keeps the system as well scaled as H.
+            g = g - N @ (N.T @ g)
+            c = max(float(np.mean(np.diag(H))), np.finfo(float).tiny)
+            H = H + c * (N @ N.T)
         try:
             factor = scipy.linalg.cho_factor(H, lower=False, check_finite=False)
             step = scipy.linalg.cho_solve(factor, -g, check_finite=False)

@@ -201,12 +201,14 @@ class FistaSolver:
         mask = obj.penalised_mask()
         lam = obj.l1_strength
         thr_mask = np.where(mask, 1.0, 0.0)
+        rounding = 16 * np.finfo(np.float64).eps
         x = np.array(coef0, dtype=np.float64)
         y = x.copy()
         tk = 1.0
         L = max(obj.lipschitz() * 1e-2, np.finfo(float).tiny)  # optimistic start, backtracked
         fx = obj.loss(x) + lam * np.abs(x[mask]).sum()
         converged, grad_max, it = False, np.inf, 0
+        message = "maximum number of iterations reached"
         every = max(1, self.max_iter // 10)
         for it in range(1, self.max_iter + 1):
             fy, gy = obj.loss_gradient(y)
@@ -214,14 +216,19 @@ class FistaSolver:
                 x_new = soft_threshold(y - gy / L, lam / L * thr_mask)
                 diff = x_new - y
                 f_new_smooth = obj.loss(x_new)
-                if f_new_smooth <= fy + gy @ diff + 0.5 * L * (diff @ diff) + 1e-12 * abs(fy):
+                if f_new_smooth <= fy + gy @ diff + 0.5 * L * (diff @ diff) + rounding * abs(fy):
                     break
                 L *= 2.0
             f_new = f_new_smooth + lam * np.abs(x_new[mask]).sum()
-            if f_new > fx:
-                # Adaptive restart (O'Donoghue & Candes): drop the momentum.
-                tk, y = 1.0, x.copy()
-                continue
+            if f_new > fx + rounding * abs(fx):
+                if tk > 1.0:
+                    # Adaptive restart (O'Donoghue & Candes): drop the momentum.
+                    tk, y = 1.0, x.copy()
+                    continue
+                # A plain proximal-gradient step that does not decrease f: f is
+                # resolved no further at this precision.
+                message = "no decrease (objective at machine precision)"
+                break
             t_next = 0.5 * (1 + np.sqrt(1 + 4 * tk * tk))
             y = x_new + ((tk - 1) / t_next) * (x_new - x)
             x, fx, tk = x_new, f_new, t_next
@@ -237,4 +244,4 @@ class FistaSolver:
             grad_max = obj.projected_gradient_max(x, obj.gradient(x))
             converged = grad_max <= self.tol
         return Result(x, it, converged, fx, grad_max,
-                      "subgradient below tol" if converged else "maximum number of iterations reached")
+                      "subgradient below tol" if converged else message)

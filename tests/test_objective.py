@@ -1,0 +1,144 @@
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from conftest import five_point
+from sklogloss.losses import BinomialLoss, MultinomialLoss
+from sklogloss.objective import ArrayDesign, LinearObjective
+
+
+def _problem(multi, n=60, p=5, seed=0, dtype=np.float64, order="C"):
+    rng = np.random.default_rng(seed)
+    X = np.asarray(rng.normal(size=(n, p)), dtype=dtype, order=order)
+    if multi:
+        y = rng.dirichlet(np.ones(3), size=n)
+        loss = MultinomialLoss()
+    else:
+        y = rng.uniform(size=n)
+        loss = BinomialLoss()
+    sw = rng.uniform(0.5, 2.0, size=n)
+    return X, y, loss, sw
+
+
+@pytest.mark.parametrize("multi", [False, True])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_gradient_hessian_against_finite_differences(multi, fit_intercept):
+    X, y, loss, sw = _problem(multi)
+    obj = LinearObjective(X, y, loss, sample_weight=sw, fit_intercept=fit_intercept, C=0.7)
+    coef = np.random.default_rng(1).normal(scale=0.5, size=obj.size)
+    value, grad = obj.loss_gradient(coef)
+    assert value == pytest.approx(obj.loss(coef), rel=1e-14)
+    np.testing.assert_allclose(grad, five_point(obj.loss, coef, 1e-3), rtol=1e-7, atol=1e-10)
+    g2, H = obj.gradient_hessian(coef)
+    np.testing.assert_allclose(g2, grad, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(H, five_point(obj.gradient, coef, 1e-3), rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(H, H.T, atol=1e-14)
+    g3, hessp = obj.gradient_hessp(coef)
+    np.testing.assert_allclose(g3, grad, rtol=1e-13, atol=1e-15)
+    v = np.random.default_rng(2).normal(size=obj.size)
+    np.testing.assert_allclose(hessp(v), H @ v, rtol=1e-11, atol=1e-13)
+
+
+def test_hessian_is_fisher_information():
+    """Hessian of the logistic objective = E_y[score score^T] under the model (per sample)."""
+    X, _, loss, sw = _problem(False, n=40, p=3)
+    coef = np.array([0.3, -0.2, 0.5, 0.1])
+    obj0 = LinearObjective(X, np.zeros(40), loss, sample_weight=sw, C=np.inf)
+    p = loss.predict_proba(obj0.linear_predictor(coef))
+    Xa = np.column_stack([X, np.ones(40)])
+    w = sw / sw.sum()
+    fisher = np.zeros((4, 4))
+    for yv, prob in ((1.0, p), (0.0, 1 - p)):
+        score = (p - yv)[:, None] * Xa  # per-sample gradient
+        fisher += np.einsum("i,ij,ik->jk", w * prob, score, score)
+    for y in (np.zeros(40), np.ones(40), np.full(40, 0.3)):  # the Hessian does not depend on y
+        obj = LinearObjective(X, y, loss, sample_weight=sw, C=np.inf)
+        np.testing.assert_allclose(obj.gradient_hessian(coef)[1], fisher, rtol=1e-12)
+
+
+def test_objective_scaling_matches_user_objective():
+    X, y, loss, sw = _problem(False)
+    C, r = 0.3, 0.4
+    obj = LinearObjective(X, y, loss, sample_weight=sw, C=C, l1_ratio=r)
+    coef = np.random.default_rng(5).normal(size=obj.size)
+    w = coef[:-1]
+    raw = X @ w + coef[-1]
+    F = C * np.sum(sw * loss.loss(y, raw)) + (1 - r) / 2 * w @ w + r * np.abs(w).sum()
+    assert obj.user_objective(coef) == pytest.approx(F, rel=1e-13)
+
+
+def test_intercept_is_a_column_of_ones():
+    X, y, loss, sw = _problem(False)
+    obj_i = LinearObjective(X, y, loss, sample_weight=sw, C=np.inf, fit_intercept=True)
+    obj_c = LinearObjective(np.column_stack([X, np.ones(len(X))]), y, loss, sample_weight=sw,
+                            C=np.inf, fit_intercept=False)
+    coef = np.random.default_rng(6).normal(size=obj_i.size)
+    assert obj_i.loss(coef) == pytest.approx(obj_c.loss(coef), rel=1e-14)
+    np.testing.assert_allclose(obj_i.gradient_hessian(coef)[1], obj_c.gradient_hessian(coef)[1],
+                               rtol=1e-12)
+
+
+@pytest.mark.parametrize("multi", [False, True])
+def test_csr_equals_dense_and_orders_and_blocks(multi):
+    X, y, loss, sw = _problem(multi, n=300)
+    X[np.abs(X) < 0.8] = 0
+    coef = np.random.default_rng(7).normal(size=(3 if multi else 1) * 6)
+    ref = LinearObjective(X, y, loss, sample_weight=sw)
+    v_ref, g_ref = ref.loss_gradient(coef)
+    _, H_ref = ref.gradient_hessian(coef)
+    for design in (sp.csr_matrix(X), np.asfortranarray(X), ArrayDesign(X, block_rows=7)):
+        obj = LinearObjective(design, y, loss, sample_weight=sw)
+        v, g = obj.loss_gradient(coef)
+        assert v == pytest.approx(v_ref, rel=1e-13)
+        np.testing.assert_allclose(g, g_ref, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(obj.gradient_hessian(coef)[1], H_ref, rtol=1e-11, atol=1e-14)
+
+
+def test_float32_agrees_with_float64():
+    X, y, loss, sw = _problem(False, n=500)
+    coef = np.random.default_rng(8).normal(scale=0.3, size=6)
+    o64 = LinearObjective(X, y, loss, sample_weight=sw)
+    o32 = LinearObjective(X.astype(np.float32), y.astype(np.float32), loss, sample_weight=sw)
+    assert o32.linear_predictor(coef).dtype == np.float32
+    assert o32.loss(coef) == pytest.approx(o64.loss(coef), rel=1e-6)
+    np.testing.assert_allclose(o32.gradient(coef), o64.gradient(coef), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(o32.gradient_hessian(coef)[1], o64.gradient_hessian(coef)[1],
+                               rtol=1e-4, atol=1e-6)
+
+
+def test_integer_weights_equal_row_repetition():
+    X, y, loss, _ = _problem(False, n=30)
+    reps = np.random.default_rng(9).integers(0, 4, size=30)
+    reps[0] = 1
+    coef = np.random.default_rng(10).normal(size=6)
+    # Same C * sum s_i l_i: compare the user objective and its gradient scaled back.
+    a = LinearObjective(X, y, loss, sample_weight=reps.astype(float), C=2.0)
+    b = LinearObjective(np.repeat(X, reps, axis=0), np.repeat(y, reps), loss, C=2.0)
+    assert a.user_objective(coef) == pytest.approx(b.user_objective(coef), rel=1e-13)
+    np.testing.assert_allclose(a.gradient(coef), b.gradient(coef), rtol=1e-12)
+
+
+def test_l2_penalty_spares_intercept_and_c_inf_has_none():
+    X, y, loss, sw = _problem(False)
+    coef = np.zeros(6)
+    coef[-1] = 5.0
+    a = LinearObjective(X, y, loss, C=1e-3)
+    b = LinearObjective(X, y, loss, C=np.inf)
+    assert a.loss(coef) == pytest.approx(b.loss(coef), rel=1e-14)
+    coef[0] = 1.0
+    assert a.loss(coef) - b.loss(coef) == pytest.approx(0.5 * a.alpha, rel=1e-12)
+    assert b.alpha == 0
+
+
+def test_squared_norm_bound_is_an_upper_bound():
+    X, *_ = _problem(False, n=200, p=8)
+    s = np.linalg.norm(X, 2) ** 2
+    for design in (ArrayDesign(X), ArrayDesign(sp.csr_matrix(X))):
+        bound = design.squared_norm_bound()
+        assert s <= bound <= 1.1 * s
+
+
+def test_zero_weight_sum_rejected():
+    X, y, loss, _ = _problem(False)
+    with pytest.raises(ValueError, match="sum to zero"):
+        LinearObjective(X, y, loss, sample_weight=np.zeros(len(y)))

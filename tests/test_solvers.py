@@ -1,0 +1,102 @@
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+
+from sklogloss.losses import BinomialLoss, MultinomialLoss
+from sklogloss.objective import LinearObjective
+from sklogloss.solvers import SOLVERS, soft_threshold
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_classification(n_samples=400, n_features=8, n_informative=5, random_state=0)
+    return X, y
+
+
+def _sk_coef(est):
+    return np.r_[est.coef_.ravel(), est.intercept_]
+
+
+@pytest.mark.parametrize("name", ["newton-cholesky", "newton-cg", "lbfgs", "gd", "prox-newton", "fista"])
+def test_l2_solvers_agree_with_sklearn(data, name):
+    X, y = data
+    ref = LogisticRegression(C=0.5, solver="newton-cholesky", tol=1e-12, max_iter=1000).fit(X, y)
+    obj = LinearObjective(X, y.astype(float), BinomialLoss(), C=0.5)
+    res = SOLVERS[name](tol=1e-8, max_iter=100000).solve(obj, obj.zero_coef())
+    assert res.converged
+    np.testing.assert_allclose(res.coef, _sk_coef(ref), atol=1e-6)
+    assert res.objective == pytest.approx(obj.objective(res.coef), rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["prox-newton", "fista"])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_l1_solvers_agree_with_sklearn_saga(data, name, l1_ratio):
+    X, y = data
+    ref = LogisticRegression(C=0.05, l1_ratio=l1_ratio, solver="saga", tol=1e-12,
+                             max_iter=100000).fit(X, y)
+    obj = LinearObjective(X, y.astype(float), BinomialLoss(), C=0.05, l1_ratio=l1_ratio)
+    res = SOLVERS[name](tol=1e-8, max_iter=100000).solve(obj, obj.zero_coef())
+    assert res.converged
+    np.testing.assert_allclose(res.coef, _sk_coef(ref), atol=1e-5)
+    # Same support: the exact zeros of the lasso are found, not just small values.
+    assert np.array_equal(res.coef[:-1] == 0, np.abs(ref.coef_.ravel()) < 1e-8)
+    assert (res.coef[:-1] == 0).any()
+
+
+@pytest.mark.parametrize("name", ["newton-cholesky", "newton-cg", "lbfgs", "prox-newton"])
+def test_multinomial_solvers_agree_with_sklearn(name):
+    X, y = make_classification(n_samples=300, n_features=6, n_informative=4, n_classes=3,
+                               random_state=1)
+    ref = LogisticRegression(C=0.5, tol=1e-12, max_iter=10000).fit(X, y)
+    obj = LinearObjective(X, np.eye(3)[y], MultinomialLoss(), C=0.5)
+    res = SOLVERS[name](tol=1e-10, max_iter=1000).solve(obj, obj.zero_coef())
+    M = res.coef.reshape(3, 7)
+    P = MultinomialLoss.predict_proba(X @ M[:, :6].T + M[:, 6])
+    np.testing.assert_allclose(P, ref.predict_proba(X), atol=1e-7)
+
+
+@pytest.mark.parametrize("name", ["newton-cholesky", "newton-cg", "lbfgs", "prox-newton"])
+def test_separable_without_penalty_terminates_finite(name):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 3))
+    y = (X @ [1.0, -2.0, 0.5] > 0).astype(float)
+    obj = LinearObjective(X, y, BinomialLoss(), C=np.inf)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        res = SOLVERS[name](tol=1e-6, max_iter=500).solve(obj, obj.zero_coef())
+    assert np.all(np.isfinite(res.coef))
+    raw = obj.linear_predictor(res.coef)
+    assert np.all((raw > 0) == (y == 1))
+
+
+def test_max_iter_is_honoured(data):
+    X, y = data
+    obj = LinearObjective(X, y.astype(float), BinomialLoss(), C=10.0)
+    for name in SOLVERS:
+        res = SOLVERS[name](tol=1e-14, max_iter=2).solve(obj, obj.zero_coef())
+        assert res.n_iter <= 2, name
+        assert not res.converged, name
+
+
+def test_newton_on_sparse_and_float32_matches_dense(data):
+    X, y = data
+    Xs = X.copy()
+    Xs[np.abs(Xs) < 1] = 0
+    dense = LinearObjective(Xs, y.astype(float), BinomialLoss())
+    r0 = SOLVERS["newton-cholesky"](tol=1e-10).solve(dense, dense.zero_coef())
+    for X2, atol in ((sp.csr_matrix(Xs), 1e-9), (Xs.astype(np.float32), 1e-4)):
+        obj = LinearObjective(X2, y.astype(float), BinomialLoss())
+        for name in ("newton-cholesky", "newton-cg"):
+            r = SOLVERS[name](tol=1e-7).solve(obj, obj.zero_coef())
+            np.testing.assert_allclose(r.coef, r0.coef, atol=atol)
+
+
+def test_soft_threshold_is_the_l1_prox():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=50)
+    out = soft_threshold(x, 0.4)
+    # prox minimises 0.5 (u - x)^2 + 0.4 |u| coordinatewise: check against a fine grid.
+    grid = np.linspace(-4, 4, 80001)
+    brute = grid[np.argmin(0.5 * (grid[None, :] - x[:, None]) ** 2 + 0.4 * np.abs(grid), axis=1)]
+    np.testing.assert_allclose(out, brute, atol=1e-4)
