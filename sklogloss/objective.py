@@ -36,6 +36,10 @@ import scipy.sparse as sp
 __all__ = ["ArrayDesign", "LinearObjective"]
 
 
+def _f64(raw):
+    return raw.astype(np.float64, copy=False)
+
+
 class ArrayDesign:
     """An in-memory design matrix: dense (C or F order, float32 or float64) or CSR.
 
@@ -72,7 +76,8 @@ class ArrayDesign:
         return self.X @ W.astype(self.dtype, copy=False)
 
     def rmatmul(self, G):
-        """``X.T @ G`` for ``G`` of shape ``(n,)`` or ``(n, K)``, in float64."""
+        """``X.T @ G`` for ``G`` of shape ``(n,)`` or ``(n, K)``, computed in X's dtype, returned in float64."""
+        G = G.astype(self.dtype, copy=False)
         if self.is_sparse:
             out = self.X.T @ G
         else:
@@ -169,7 +174,10 @@ class LinearObjective:
     def __init__(self, design, y, loss, sample_weight=None, fit_intercept=True, C=1.0,
                  l1_ratio=0.0, n_outputs=None):
         self.design = design if hasattr(design, "weighted_gram") else ArrayDesign(design)
-        self.y = y
+        # Per-sample quantities (targets, losses, gradients) are float64 whatever
+        # X's dtype: they cost O(n), a pass over X costs O(n p), and float64 sums
+        # keep line searches and stopping tests meaningful for float32 data.
+        self.y = np.asarray(y, dtype=np.float64)
         self.loss_fn = loss
         n = self.design.n_samples
         if n_outputs is None:
@@ -183,9 +191,8 @@ class LinearObjective:
         self.weight_sum = float(sw.sum())
         if not self.weight_sum > 0:
             raise ValueError("The sample weights sum to zero; at least one must be positive.")
-        # Normalised weights in X's dtype: s_i / S.
+        # Normalised weights s_i / S.
         self.sw64 = sw / self.weight_sum
-        self.sw = self.sw64.astype(self.design.dtype, copy=False)
         self.C = float(C)
         self.l1_ratio = float(l1_ratio)
         self.alpha = 0.0 if np.isinf(self.C) else 1.0 / (self.C * self.weight_sum)
@@ -273,7 +280,7 @@ class LinearObjective:
         """Smooth part of the scaled objective at ``coef`` (raw scores reused if given)."""
         if raw is None:
             raw = self.linear_predictor(coef)
-        return self._weighted_sum(self.loss_fn.loss(self.y, raw)) + self._penalty(coef)
+        return self._weighted_sum(self.loss_fn.loss(self.y, _f64(raw))) + self._penalty(coef)
 
     def _grad_from_raw_grad(self, coef, G):
         """Assemble the flat gradient from the per-sample gradient ``G`` (already weighted)."""
@@ -291,13 +298,13 @@ class LinearObjective:
         return grad.ravel()
 
     def _weight_rows(self, G):
-        return G * (self.sw if G.ndim == 1 else self.sw[:, None])
+        return G * (self.sw64 if G.ndim == 1 else self.sw64[:, None])
 
     def loss_gradient(self, coef, raw=None):
         """Smooth objective value and its gradient (flat, float64)."""
         if raw is None:
             raw = self.linear_predictor(coef)
-        per_sample, G = self.loss_fn.loss_gradient(self.y, raw)
+        per_sample, G = self.loss_fn.loss_gradient(self.y, _f64(raw))
         value = self._weighted_sum(per_sample) + self._penalty(coef)
         return value, self._grad_from_raw_grad(coef, self._weight_rows(G))
 
@@ -305,7 +312,7 @@ class LinearObjective:
         """Gradient of the smooth objective."""
         if raw is None:
             raw = self.linear_predictor(coef)
-        return self._grad_from_raw_grad(coef, self._weight_rows(self.loss_fn.gradient(self.y, raw)))
+        return self._grad_from_raw_grad(coef, self._weight_rows(self.loss_fn.gradient(self.y, _f64(raw))))
 
     # ------------------------------------------------------------- Hessians
     def _gram_block(self, d, nonneg):
@@ -329,16 +336,16 @@ class LinearObjective:
         """
         if raw is None:
             raw = self.linear_predictor(coef)
-        G, hess = self.loss_fn.gradient_hessian(self.y, raw)
+        G, hess = self.loss_fn.gradient_hessian(self.y, _f64(raw))
         grad = self._grad_from_raw_grad(coef, self._weight_rows(G))
         K, m = self.n_outputs, self.n_dof
         if K == 1:
-            H = self._gram_block(hess * self.sw, nonneg=bool(self.loss_fn.hessian_is_fisher))
+            H = self._gram_block(hess * self.sw64, nonneg=bool(self.loss_fn.hessian_is_fisher))
         else:
             H = np.empty((K * m, K * m))
             for k in range(K):
                 for l in range(k, K):
-                    block = self._gram_block(hess[:, k, l] * self.sw, nonneg=(k == l))
+                    block = self._gram_block(hess[:, k, l] * self.sw64, nonneg=(k == l))
                     H[k * m:(k + 1) * m, l * m:(l + 1) * m] = block
                     if l != k:
                         H[l * m:(l + 1) * m, k * m:(k + 1) * m] = block.T
@@ -351,14 +358,14 @@ class LinearObjective:
         if raw is None:
             raw = self.linear_predictor(coef)
         if self.n_outputs == 1:
-            G, hess = self.loss_fn.gradient_hessian(self.y, raw)
-            d = hess * self.sw
+            G, hess = self.loss_fn.gradient_hessian(self.y, _f64(raw))
+            d = hess * self.sw64
 
             def raw_hessp(r):
                 return d * r
         else:
-            G, per_sample_hessp = self.loss_fn.gradient_hessian_product(self.y, raw)
-            sw = self.sw[:, None]
+            G, per_sample_hessp = self.loss_fn.gradient_hessian_product(self.y, _f64(raw))
+            sw = self.sw64[:, None]
 
             def raw_hessp(r):
                 return per_sample_hessp(r) * sw
@@ -380,7 +387,7 @@ class LinearObjective:
         """
         bound = getattr(self.loss_fn, "hessian_bound", 0.25 if self.n_outputs == 1 else 0.5)
         xnorm = self.design.squared_norm_bound() + (self.design.n_samples if self.fit_intercept else 0)
-        return bound * float(self.sw.max()) * xnorm + self.l2_strength
+        return bound * float(self.sw64.max()) * xnorm + self.l2_strength
 
     # ----------------------------------------------------------- reporting
     def objective(self, coef, raw=None):

@@ -103,7 +103,7 @@ class LogisticClassifier(ClassifierMixin, BaseEstimator):
 default="auto"
         ``"auto"`` picks Newton-Cholesky (proximal Newton with an L1 term) when
         the Hessian has at most 1500 rows, Newton-CG (FISTA) otherwise.
-    tol : float, default=1e-6
+    tol : float, default=1e-8
         Stop when the max-norm of the (sub)gradient of the objective divided by
         ``C * sum(sample_weight)`` is at most ``tol``.
     max_iter : int or None, default=None
@@ -155,8 +155,11 @@ default="auto"
     >>> clf = LogisticClassifier(C=np.inf).fit(X, [0.1, 0.3, 0.6, 0.9])
     >>> clf.classes_
     array([0, 1])
-    >>> clf.predict_proba(X)[:, 1].round(2)
-    array([0.14, 0.31, 0.56, 0.78])
+    >>> p = clf.predict_proba(X)[:, 1]
+    >>> p.round(2)
+    array([0.09, 0.3 , 0.63, 0.88])
+    >>> round(p.sum(), 6)  # the intercept's score equation: sum(p) = sum(targets)
+    1.9
     """
 
     _parameter_constraints = {
@@ -165,7 +168,7 @@ default="auto"
     }
 
     def __init__(self, C=1.0, l1_ratio=0.0, fit_intercept=True, class_weight=None,
-                 label_smoothing=0.0, solver="auto", tol=1e-6, max_iter=None, warm_start=False,
+                 label_smoothing=0.0, solver="auto", tol=1e-8, max_iter=None, warm_start=False,
                  n_jobs=None, verbose=0):
         self.C = C
         self.l1_ratio = l1_ratio

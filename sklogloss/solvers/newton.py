@@ -90,9 +90,10 @@ class NewtonSolver(ABC):
         def grad_l1_at(t, state):
             return float(np.abs(obj.gradient(*state)).sum())
 
+        # The loss is evaluated from scores in X's dtype: f resolves no better.
         t, value, state = armijo_backtracking(
             value_at, self.value, slope, grad_l1_at=grad_l1_at,
-            grad_l1=float(np.abs(self.grad).sum()))
+            grad_l1=float(np.abs(self.grad).sum()), resolution=16 * np.finfo(raw.dtype).eps)
         if t is None:
             return False
         # Steps that only shrink the gradient (f no longer resolves the decrease)

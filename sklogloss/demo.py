@@ -1,0 +1,127 @@
+"""A short tour of sklogloss on data that ships with scikit-learn.
+
+Run it with ``python -m sklogloss.demo`` (``make demo``). It prints a report
+and writes a reliability diagram to ``demo_output/reliability.png``.
+"""
+
+import os
+import time
+import warnings
+
+import numpy as np
+
+
+def _section(title):
+    print(f"\n{title}\n{'-' * len(title)}")
+
+
+def main(output_dir="demo_output"):
+    """Fit, cross-validate, check calibration and fit soft labels; print the report.
+
+    Parameters
+    ----------
+    output_dir : str, default="demo_output"
+        Where the reliability diagram is written.
+
+    Returns
+    -------
+    dict
+        The numbers the report prints (accuracies, losses, calibration errors).
+    """
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import brier_score_loss, log_loss
+    from sklearn.model_selection import cross_val_score, train_test_split
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from sklogloss import LogisticClassifier
+    from sklogloss.metrics import expected_calibration_error, soft_log_loss
+
+    report = {}
+    X, y = load_breast_cancer(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
+    print("sklogloss tour: breast cancer data (569 samples, 30 features), 70/30 split")
+
+    _section("1. Fit: the same model as scikit-learn's LogisticRegression")
+    scaler = StandardScaler().fit(X_train)
+    Xs_train, Xs_test = scaler.transform(X_train), scaler.transform(X_test)
+    t0 = time.perf_counter()
+    ours = LogisticClassifier(C=1.0).fit(Xs_train, y_train)
+    t_ours = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    ref = LogisticRegression(C=1.0, solver="newton-cholesky", tol=1e-10).fit(Xs_train, y_train)
+    t_ref = time.perf_counter() - t0
+    diff = float(np.abs(ours.coef_ - ref.coef_).max())
+    print(f"solver chosen: {ours.solver_}, {ours.n_iter_[0]} Newton steps, {t_ours * 1e3:.1f} ms "
+          f"(scikit-learn newton-cholesky: {t_ref * 1e3:.1f} ms)")
+    print(f"max |coef difference| to scikit-learn: {diff:.1e}")
+    print(f"test accuracy: {ours.score(Xs_test, y_test):.3f}")
+    report["coef_difference"] = diff
+    report["test_accuracy"] = ours.score(Xs_test, y_test)
+
+    _section("2. Cross-validation in a Pipeline")
+    pipe = make_pipeline(StandardScaler(), LogisticClassifier())
+    for C in (0.01, 0.1, 1.0, 10.0):
+        pipe.set_params(logisticclassifier__C=C)
+        scores = cross_val_score(pipe, X, y, cv=5, scoring="neg_log_loss")
+        print(f"C={C:<5g} 5-fold log loss {-scores.mean():.4f} +- {scores.std():.4f}")
+    report["cv_log_loss_C1"] = -cross_val_score(pipe.set_params(logisticclassifier__C=1.0),
+                                                X, y, cv=5, scoring="neg_log_loss").mean()
+
+    _section("3. Calibration on the test set")
+    models = {
+        "C=1": LogisticClassifier(C=1.0).fit(Xs_train, y_train),
+        "C=inf (separable: no MLE)": None,
+        "label smoothing 0.1": LogisticClassifier(C=1.0, label_smoothing=0.1).fit(Xs_train, y_train),
+    }
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        models["C=inf (separable: no MLE)"] = LogisticClassifier(C=np.inf).fit(Xs_train, y_train)
+    if caught:
+        print(f"C=inf warns: {caught[0].category.__name__}")
+    probas = {}
+    print(f"{'model':28s} {'log loss':>9s} {'Brier':>7s} {'ECE':>7s}")
+    for name, model in models.items():
+        p = model.predict_proba(Xs_test)[:, 1]
+        probas[name] = p
+        ll = log_loss(y_test, p)
+        ece = expected_calibration_error(y_test, p, n_bins=10)
+        print(f"{name:28s} {ll:9.4f} {brier_score_loss(y_test, p):7.4f} {ece:7.4f}")
+        report[f"ece[{name}]"] = ece
+
+    _section("4. Soft labels: learning from probabilities")
+    # A teacher's probabilities (e.g. averaged annotators) carry more than hard labels.
+    teacher = LogisticClassifier(C=1.0).fit(Xs_train, y_train)
+    soft = teacher.predict_proba(Xs_train)[:, 1]
+    student = LogisticClassifier(C=1.0).fit(Xs_train[:, :10], soft)
+    hard = LogisticClassifier(C=1.0).fit(Xs_train[:, :10], y_train)
+    p_teacher = teacher.predict_proba(Xs_test)[:, 1]
+    for name, model in (("student on soft labels", student), ("student on hard labels", hard)):
+        p = model.predict_proba(Xs_test[:, :10])[:, 1]
+        print(f"{name:24s} (10 of 30 features): test accuracy {model.score(Xs_test[:, :10], y_test):.3f}, "
+              f"cross-entropy to teacher {soft_log_loss(p_teacher, p):.4f}")
+    report["student_soft_ce"] = soft_log_loss(p_teacher, student.predict_proba(Xs_test[:, :10])[:, 1])
+
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from sklogloss.plotting import plot_reliability_diagram
+    except ImportError:
+        print("\nmatplotlib is not installed: no reliability diagram (pip install sklogloss[demo]).")
+    else:
+        os.makedirs(output_dir, exist_ok=True)
+        ax = plot_reliability_diagram(y_test, probas, n_bins=8, strategy="quantile")
+        ax.set_title("Breast cancer test set")
+        path = os.path.join(output_dir, "reliability.png")
+        ax.figure.savefig(path, dpi=100, bbox_inches="tight")
+        plt.close(ax.figure)
+        print(f"\nreliability diagram written to {path}")
+    return report
+
+
+if __name__ == "__main__":
+    main()
