@@ -60,8 +60,8 @@ class ArrayDesign:
     >>> from sklogloss.objective import ArrayDesign
     >>> design = ArrayDesign(np.array([[1.0, 2.0], [3.0, 4.0]]))
     >>> design.weighted_gram(np.array([1.0, 0.5]))
-    array([[5.5, 8. ],
-           [8. , 12. ]])
+    array([[ 5.5,  8. ],
+           [ 8. , 12. ]])
     """
 
     def __init__(self, X, block_rows=4096):

@@ -158,7 +158,7 @@ default="auto"
     >>> p = clf.predict_proba(X)[:, 1]
     >>> p.round(2)
     array([0.09, 0.3 , 0.63, 0.88])
-    >>> round(p.sum(), 6)  # the intercept's score equation: sum(p) = sum(targets)
+    >>> float(round(p.sum(), 6))  # the intercept's score equation: sum(p) = sum(targets)
     1.9
     """
 
