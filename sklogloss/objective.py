@@ -30,6 +30,8 @@ Conventions (fixed once, used by every solver and estimator)
   ``squared_norm_bound``).
 """
 
+import copy
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -107,6 +109,10 @@ class ArrayDesign:
             else:
                 H += Xb.T @ (Xb * db)
         return H
+
+    def take_rows(self, rows):
+        """A design on a subset of rows (a copy of those rows only)."""
+        return ArrayDesign(self.X[rows], self.block_rows)
 
     def squared_norm_bound(self):
         """``||X||_2^2`` (largest squared singular value), estimated from above.
@@ -245,6 +251,20 @@ class LinearObjective:
         basis = np.zeros((K, m, free.size))
         basis[:, free, np.arange(free.size)] = 1.0 / np.sqrt(K)
         return basis.reshape(K * m, free.size)
+
+    def row_subset(self, rows):
+        """The same objective on a subset of rows, for approximating curvature.
+
+        The subset's weights are renormalised to the same total, and the
+        penalty strengths are those of the full objective, so that the
+        subset's Hessian estimates the full one (sub-sampled Newton).
+        """
+        sub = copy.copy(self)
+        sub.design = self.design.take_rows(rows)
+        sub.y = self.y[rows]
+        w = self.sw64[rows]
+        sub.sw64 = w / w.sum()
+        return sub
 
     # ------------------------------------------------------------ raw scores
     def linear_predictor(self, coef):

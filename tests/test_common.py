@@ -2,9 +2,9 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklogloss import LogisticClassifier
+from sklogloss import LogisticClassifier, SoftmaxClassifier
 
-ESTIMATORS = [LogisticClassifier()]
+ESTIMATORS = [LogisticClassifier(), SoftmaxClassifier()]
 
 # check name -> reason, per estimator class; empty means every check must pass.
 EXPECTED_FAILED_CHECKS = {}

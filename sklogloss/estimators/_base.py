@@ -1,5 +1,7 @@
 """What the linear classifiers share: parameters, validation, solving, warnings."""
 
+import os
+import sys
 import warnings
 from numbers import Integral, Real
 
@@ -8,6 +10,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import validate_data
 
+from ..exceptions import PerfectSeparationWarning
 from ..solvers import L1_SOLVERS, SOLVERS
 from ..utils._sklearn import Interval, StrOptions, _check_sample_weight
 
@@ -37,6 +40,33 @@ DEFAULT_MAX_ITER = {
 
 #: Above this many coefficients per problem, ``solver="auto"`` does not form Hessians.
 MAX_DENSE_HESSIAN = 1500
+
+
+_LIBRARY_DIRS = tuple(
+    os.path.dirname(os.path.abspath(m.__file__)) + os.sep
+    for m in (sys.modules["sklogloss"], sys.modules["sklearn"], sys.modules["joblib"])
+)
+
+
+def warn_user(message, category):
+    """Warn with the location set to the first caller outside sklogloss, scikit-learn and joblib.
+
+    Estimators are called through scikit-learn's wrappers, pipelines and
+    threads; a fixed ``stacklevel`` would point into one of them.
+    """
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_LIBRARY_DIRS):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level + 1)
+
+
+def warn_separated(what=""):
+    """Raise the :class:`~sklogloss.exceptions.PerfectSeparationWarning` (``what``: e.g. " for class 2")."""
+    warn_user(
+        f"The training data are linearly separable{what} and C=inf: the maximum-likelihood "
+        "estimate does not exist. The returned weights separate the data and their size is set "
+        "by tol; use a finite C or label_smoothing > 0 for a unique solution.",
+        PerfectSeparationWarning)
 
 
 def validate_X(estimator, X, reset):
@@ -90,11 +120,11 @@ def run_solver(estimator, objective, coef0, solver, label=""):
     if not np.all(np.isfinite(result.coef)):  # pragma: no cover - guarded by the line searches
         raise FloatingPointError(f"solver={solver!r} produced non-finite coefficients{label}.")
     if not result.converged and max_iter > 0:
-        warnings.warn(
+        warn_user(
             f"solver={solver!r} did not reach tol={estimator.tol:g}{label} in {result.n_iter} "
             f"iterations (max|gradient| = {result.grad_max:.3g}; {result.message}). Increase "
             "max_iter, scale the features (e.g. StandardScaler) or loosen tol.",
-            ConvergenceWarning, stacklevel=3)
+            ConvergenceWarning)
     return result
 
 

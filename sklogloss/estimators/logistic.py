@@ -1,6 +1,5 @@
 """LogisticClassifier: binary logistic regression, soft targets, one-vs-rest, multilabel."""
 
-import warnings
 from numbers import Integral
 
 import numpy as np
@@ -10,7 +9,6 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ..exceptions import PerfectSeparationWarning
 from ..losses import BinomialLoss, sigmoid
 from ..objective import ArrayDesign, LinearObjective
 from ..utils._sklearn import _fit_context
@@ -22,6 +20,7 @@ from ._base import (
     smooth_labels,
     validate_X,
     validate_X_y,
+    warn_separated,
 )
 
 __all__ = ["LogisticClassifier"]
@@ -315,13 +314,7 @@ default="auto"
             raw = obj.linear_predictor(res.coef)
             used = weight > 0
             if np.all((raw[used] > 0) == (target[used] > 0.5)):
-                warnings.warn(
-                    "The training data are linearly separable"
-                    + (f" for class {self.classes_[j]!r}" if len(problems) > 1 else "")
-                    + " and C=inf: the maximum-likelihood estimate does not exist. The returned "
-                    "weights separate the data and their size is set by tol; use a finite C or "
-                    "label_smoothing > 0 for a unique solution.", PerfectSeparationWarning,
-                    stacklevel=4)
+                warn_separated(f" for class {self.classes_[j]!r}" if len(problems) > 1 else "")
                 return
 
     # ----------------------------------------------------------- predict

@@ -1,6 +1,5 @@
 """SoftmaxClassifier: multinomial logistic regression with probability-matrix targets."""
 
-import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -8,7 +7,6 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ..exceptions import PerfectSeparationWarning
 from ..losses import MultinomialLoss, log_softmax, softmax
 from ..objective import LinearObjective
 from ..utils._sklearn import _fit_context
@@ -20,6 +18,7 @@ from ._base import (
     smooth_labels,
     validate_X,
     validate_X_y,
+    warn_separated,
 )
 
 __all__ = ["SoftmaxClassifier"]
@@ -155,7 +154,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
     >>> clf = SoftmaxClassifier(C=1.0, tol=1e-10).fit(X, y)
     >>> clf.coef_.shape, clf.intercept_.shape
     ((3, 4), (3,))
-    >>> ref = LogisticRegression(C=1.0, tol=1e-10, max_iter=10000).fit(X, y)
+    >>> ref = LogisticRegression(C=1.0, tol=1e-12, solver="newton-cholesky").fit(X, y)
     >>> bool(np.abs(clf.predict_proba(X) - ref.predict_proba(X)).max() < 1e-6)
     True
 
@@ -308,11 +307,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
             raw = obj.linear_predictor(result.coef)
             used = (sw > 0) & (Y.sum(axis=1) > 0)
             if np.all(raw[used].argmax(axis=1) == T[used].argmax(axis=1)):
-                warnings.warn(
-                    "The training data are linearly separable and C=inf: the maximum-likelihood "
-                    "estimate does not exist. The returned weights separate the data and their "
-                    "size is set by tol; use a finite C or label_smoothing > 0 for a unique "
-                    "solution.", PerfectSeparationWarning, stacklevel=2)
+                warn_separated()
         return self
 
     # ----------------------------------------------------------- predict
