@@ -123,7 +123,10 @@ def run_solver(estimator, objective, coef0, solver, label=""):
         warn_user(
             f"solver={solver!r} did not reach tol={estimator.tol:g}{label} in {result.n_iter} "
             f"iterations (max|gradient| = {result.grad_max:.3g}; {result.message}). Increase "
-            "max_iter, scale the features (e.g. StandardScaler) or loosen tol.",
+            "max_iter, scale the features (e.g. StandardScaler) or loosen tol."
+            + (" With float32 X, gradients resolve to about 1e-6 for solvers that compare "
+               "objective values (lbfgs): use a Newton solver or float64 X for a tighter tol."
+               if objective.design.dtype == np.float32 else ""),
             ConvergenceWarning)
     return result
 

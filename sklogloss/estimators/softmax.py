@@ -94,7 +94,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         ``"auto"`` picks Newton-Cholesky (proximal Newton with an L1 term) when
         the Hessian has at most 1500 rows (``n_classes * (n_features + 1)``),
         Newton-CG (FISTA) otherwise.
-    tol : float, default=1e-6
+    tol : float, default=1e-8
         Stop when the max-norm of the (sub)gradient of the objective divided by
         ``C * sum(sample_weight)`` is at most ``tol``.
     max_iter : int or None, default=None
@@ -172,7 +172,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
     _parameter_constraints = dict(LINEAR_PARAMETER_CONSTRAINTS)
 
     def __init__(self, C=1.0, l1_ratio=0.0, fit_intercept=True, class_weight=None,
-                 label_smoothing=0.0, solver="auto", tol=1e-6, max_iter=None, warm_start=False,
+                 label_smoothing=0.0, solver="auto", tol=1e-8, max_iter=None, warm_start=False,
                  verbose=0):
         self.C = C
         self.l1_ratio = l1_ratio
