@@ -1,7 +1,7 @@
 """sklogloss: scikit-learn compatible estimators built on the logistic (cross-entropy) loss."""
 
-from .estimators import LogisticClassifier, SoftmaxClassifier
+from .estimators import HurdleRegressor, LogisticClassifier, SoftmaxClassifier
 
 __version__ = "0.1.0"
 
-__all__ = ["LogisticClassifier", "SoftmaxClassifier", "__version__"]
+__all__ = ["HurdleRegressor", "LogisticClassifier", "SoftmaxClassifier", "__version__"]

@@ -1,6 +1,7 @@
 """Estimators: validate, encode, build the loss and objective, solve, unpack."""
 
+from .hurdle import HurdleRegressor
 from .logistic import LogisticClassifier
 from .softmax import SoftmaxClassifier
 
-__all__ = ["LogisticClassifier", "SoftmaxClassifier"]
+__all__ = ["HurdleRegressor", "LogisticClassifier", "SoftmaxClassifier"]
