@@ -3,11 +3,12 @@
 from numbers import Integral
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
+from threadpoolctl import threadpool_limits
 
 from ..losses import BinomialLoss, sigmoid
 from ..objective import ArrayDesign, LinearObjective
@@ -295,8 +296,12 @@ default="auto"
         if n_problems == 1:
             results = [fit_one(0, *problems[0])]
         else:
-            results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-                delayed(fit_one)(j, *problems[j]) for j in range(n_problems))
+            n_threads = min(effective_n_jobs(self.n_jobs), n_problems)
+            # Threads share X; each runs single-threaded BLAS so that n_jobs
+            # threads do not each start a BLAS pool on the same cores.
+            with threadpool_limits(limits=1 if n_threads > 1 else None, user_api="blas"):
+                results = Parallel(n_jobs=n_threads, prefer="threads")(
+                    delayed(fit_one)(j, *problems[j]) for j in range(n_problems))
 
         coef = np.vstack([r.coef for r, _ in results])
         self.coef_ = coef[:, :n_features].copy()
