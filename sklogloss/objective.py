@@ -110,9 +110,30 @@ class ArrayDesign:
                 H += Xb.T @ (Xb * db)
         return H
 
-    def take_rows(self, rows):
-        """A design on a subset of rows (a copy of those rows only)."""
-        return ArrayDesign(self.X[rows], self.block_rows)
+    def squared_rmatmul(self, D):
+        """``(X * X).T @ D`` for ``D`` of shape ``(n,)`` or ``(n, K)``, float64.
+
+        CSR: squares the stored values once and keeps them (one copy of
+        ``X.data``, the indices are shared). Dense: block by block.
+        """
+        D = D.astype(self.dtype, copy=False)
+        if self.is_sparse:
+            if getattr(self, "_X_squared", None) is None:
+                X = self.X
+                self._X_squared = sp.csr_matrix((np.square(X.data), X.indices, X.indptr), shape=X.shape)
+            return np.asarray(self._X_squared.T @ D, dtype=np.float64)
+        out = np.zeros((self.n_features,) + D.shape[1:])
+        for start in range(0, self.n_samples, self.block_rows):
+            Xb = self.X[start : start + self.block_rows]
+            out += np.square(Xb).T @ D[start : start + self.block_rows]
+        return out
+
+    def take_rows(self, rows, dtype=None):
+        """A design on a subset of rows (a copy of those rows only), optionally cast to ``dtype``."""
+        Xr = self.X[rows]
+        if dtype is not None:
+            Xr = Xr.astype(dtype, copy=False)
+        return ArrayDesign(Xr, self.block_rows)
 
     def squared_norm_bound(self):
         """``||X||_2^2`` (largest squared singular value), estimated from above.
@@ -252,15 +273,17 @@ class LinearObjective:
         basis[:, free, np.arange(free.size)] = 1.0 / np.sqrt(K)
         return basis.reshape(K * m, free.size)
 
-    def row_subset(self, rows):
+    def row_subset(self, rows, dtype=None):
         """The same objective on a subset of rows, for approximating curvature.
 
         The subset's weights are renormalised to the same total, and the
         penalty strengths are those of the full objective, so that the
         subset's Hessian estimates the full one (sub-sampled Newton).
+        ``dtype`` casts the subset's rows (e.g. float32: a Hessian that is an
+        estimate anyway costs half as much).
         """
         sub = copy.copy(self)
-        sub.design = self.design.take_rows(rows)
+        sub.design = self.design.take_rows(rows, dtype)
         sub.y = self.y[rows]
         w = self.sw64[rows]
         sub.sw64 = w / w.sum()
@@ -398,6 +421,26 @@ class LinearObjective:
             return self._grad_from_raw_grad(v, raw_hessp(self.linear_predictor(v)))
 
         return grad, hessp
+
+    def hessian_diagonal(self, coef, raw=None):
+        """Diagonal of the Hessian (flat, float64), or ``None`` if the loss has no per-sample diagonal.
+
+        One pass over ``X * X``: the Jacobi preconditioner of Newton-CG.
+        """
+        if raw is None:
+            raw = self.linear_predictor(coef)
+        if self.n_outputs == 1:
+            d = self.loss_fn.gradient_hessian(self.y, _f64(raw))[1] * self.sw64
+        elif hasattr(self.loss_fn, "hessian_diagonal"):
+            d = self.loss_fn.hessian_diagonal(self.y, _f64(raw)) * self.sw64[:, None]
+        else:
+            return None
+        diag = np.empty((self.n_outputs, self.n_dof))
+        diag[:, : self.n_features] = self.design.squared_rmatmul(d).reshape(self.n_features, -1).T
+        diag[:, : self.n_features] += self.l2_strength
+        if self.fit_intercept:
+            diag[:, -1] = d.reshape(len(d), -1).sum(axis=0)
+        return diag.ravel()
 
     def lipschitz(self):
         """An upper bound of the Lipschitz constant of the smooth gradient.

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
-
 from conftest import five_point
+
 from sklogloss.losses import BinomialLoss, MultinomialLoss
 from sklogloss.objective import ArrayDesign, LinearObjective
 
@@ -142,3 +142,15 @@ def test_zero_weight_sum_rejected():
     X, y, loss, _ = _problem(False)
     with pytest.raises(ValueError, match="sum to zero"):
         LinearObjective(X, y, loss, sample_weight=np.zeros(len(y)))
+
+
+@pytest.mark.parametrize("multi", [False, True])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_hessian_diagonal_is_the_diagonal_of_the_hessian(multi, sparse):
+    X, y, loss, sw = _problem(multi, n=100)
+    X[np.abs(X) < 0.5] = 0
+    obj = LinearObjective(sp.csr_matrix(X) if sparse else ArrayDesign(X, block_rows=17), y, loss,
+                          sample_weight=sw, C=0.3)
+    coef = np.random.default_rng(11).normal(scale=0.5, size=obj.size)
+    np.testing.assert_allclose(obj.hessian_diagonal(coef), np.diag(obj.gradient_hessian(coef)[1]),
+                               rtol=1e-12)

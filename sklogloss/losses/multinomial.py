@@ -158,6 +158,13 @@ class MultinomialLoss:
 
         return grad, hessp
 
+    def hessian_diagonal(self, y, raw):
+        """Diagonal of the per-sample Hessian blocks, ``s * P * (1 - P)``, shape ``(n, K)``."""
+        p = _shifted_softmax(raw)[2]
+        out = p * (1 - p)
+        out *= y.sum(axis=1)[:, None]
+        return out
+
     def entropy(self, y):
         """Per-sample entropy of the target rows, the infimum of the loss."""
         y = np.asarray(y)
