@@ -1,7 +1,12 @@
 """sklogloss: scikit-learn compatible estimators built on the logistic (cross-entropy) loss."""
 
-from .estimators import HurdleRegressor, LogisticClassifier, SoftmaxClassifier
+from .estimators import (
+    HurdleRegressor,
+    LogisticClassifier,
+    NoiseCorrectedClassifier,
+    SoftmaxClassifier,
+)
 
 __version__ = "0.1.0"
 
-__all__ = ["HurdleRegressor", "LogisticClassifier", "SoftmaxClassifier", "__version__"]
+__all__ = ["HurdleRegressor", "LogisticClassifier", "NoiseCorrectedClassifier", "SoftmaxClassifier", "__version__"]

@@ -131,7 +131,7 @@ def expected_calibration_error(y_true, y_prob, n_bins=10, strategy="uniform", sa
     Examples
     --------
     >>> from sklogloss.metrics import expected_calibration_error
-    >>> expected_calibration_error([0, 1, 1, 1], [0.2, 0.4, 0.8, 0.9], n_bins=2)
+    >>> round(expected_calibration_error([0, 1, 1, 1], [0.2, 0.4, 0.8, 0.9], n_bins=2), 6)
     0.175
     """
     pred, obs, w = calibration_table(y_true, y_prob, n_bins, strategy, sample_weight)

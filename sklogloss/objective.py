@@ -388,7 +388,7 @@ class LinearObjective:
             H = np.empty((K * m, K * m))
             for k in range(K):
                 for l in range(k, K):
-                    block = self._gram_block(hess[:, k, l] * self.sw64, nonneg=(k == l))
+                    block = self._gram_block(hess[:, k, l] * self.sw64, nonneg=(k == l and bool(self.loss_fn.hessian_is_fisher)))
                     H[k * m:(k + 1) * m, l * m:(l + 1) * m] = block
                     if l != k:
                         H[l * m:(l + 1) * m, k * m:(k + 1) * m] = block.T

@@ -2,8 +2,14 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from test_hurdle import expected_failed_checks as hurdle_expected_failures
+from test_noise import expected_failed_checks as noise_expected_failures
 
-from sklogloss import HurdleRegressor, LogisticClassifier, SoftmaxClassifier
+from sklogloss import (
+    HurdleRegressor,
+    LogisticClassifier,
+    NoiseCorrectedClassifier,
+    SoftmaxClassifier,
+)
 
 ESTIMATORS = [
     LogisticClassifier(),
@@ -11,6 +17,9 @@ ESTIMATORS = [
     HurdleRegressor(),
     HurdleRegressor(count_distribution="negative_binomial"),
     HurdleRegressor(count_distribution="geometric"),
+    NoiseCorrectedClassifier(),
+    NoiseCorrectedClassifier(transition_matrix=None),
+    NoiseCorrectedClassifier(correction="backward"),
 ]
 
 
@@ -19,6 +28,8 @@ def expected_failed_checks(estimator):
     if isinstance(estimator, HurdleRegressor):
         # y must be counts with a zero and a positive; the reasons are in test_hurdle.py.
         return hurdle_expected_failures(estimator)
+    if isinstance(estimator, NoiseCorrectedClassifier):
+        return noise_expected_failures(estimator)
     return {}
 
 

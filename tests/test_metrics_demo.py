@@ -3,7 +3,11 @@ import pytest
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import log_loss
 
-from sklogloss.metrics import calibration_table, expected_calibration_error, soft_log_loss
+from sklogloss.metrics import (
+    calibration_table,
+    expected_calibration_error,
+    soft_log_loss,
+)
 
 
 def test_soft_log_loss_equals_sklearn_on_hard_labels():

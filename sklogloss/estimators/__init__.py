@@ -2,6 +2,7 @@
 
 from .hurdle import HurdleRegressor
 from .logistic import LogisticClassifier
+from .noise import NoiseCorrectedClassifier
 from .softmax import SoftmaxClassifier
 
-__all__ = ["HurdleRegressor", "LogisticClassifier", "SoftmaxClassifier"]
+__all__ = ["HurdleRegressor", "LogisticClassifier", "NoiseCorrectedClassifier", "SoftmaxClassifier"]

@@ -93,18 +93,21 @@ def check_sample_weight(sample_weight, X):
     return sw
 
 
-def select_solver(solver, l1_ratio, n_coef, n_samples, is_sparse):
+def select_solver(solver, l1_ratio, n_coef, n_samples, is_sparse, n_outputs=1):
     """Resolve ``solver="auto"`` and check that the choice supports the penalty.
 
     The rule: with an L1 term, proximal Newton while the Hessian is small
     (``n_coef <= MAX_DENSE_HESSIAN``), else FISTA. Without one, Newton-Cholesky
-    under the same bound, else Newton-CG on Hessian-vector products.
+    for a single output under the same bound, else Newton-CG: for ``K``
+    outputs the full Hessian costs ``K (K + 1) / 2`` weighted Gram matrices,
+    and Newton-CG preconditioned by a Hessian on a row sample reaches the
+    same steps for a fraction of that (see :class:`~sklogloss.solvers.NewtonCGSolver`).
     """
     if solver == "auto":
         small = n_coef <= MAX_DENSE_HESSIAN
         if l1_ratio > 0:
             return "prox-newton" if small else "fista"
-        return "newton-cholesky" if small else "newton-cg"
+        return "newton-cholesky" if small and n_outputs == 1 else "newton-cg"
     if l1_ratio > 0 and solver not in L1_SOLVERS:
         raise ValueError(
             f"solver={solver!r} does not support an L1 penalty (l1_ratio={l1_ratio}); use one of "

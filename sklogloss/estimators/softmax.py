@@ -290,7 +290,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         Y = self._loss_targets(kind, classes, T, sw)
         K, n_features = classes.size, X.shape[1]
         solver = select_solver(self.solver, self.l1_ratio, K * (n_features + self.fit_intercept),
-                               X.shape[0], hasattr(X, "tocsr"))
+                               X.shape[0], hasattr(X, "tocsr"), n_outputs=K)
         obj = LinearObjective(X, Y, MultinomialLoss(), sample_weight=sw,
                               fit_intercept=self.fit_intercept, C=self.C, l1_ratio=self.l1_ratio)
         result = run_solver(self, obj, self._start(obj, classes, Y, sw), solver)

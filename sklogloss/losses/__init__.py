@@ -8,13 +8,17 @@ from .counts import (
     log1mexp,
 )
 from .multinomial import MultinomialLoss, log_softmax, softmax
+from .noise import BackwardCorrectedLoss, ForwardCorrectedLoss, check_transition_matrix
 
 __all__ = [
+    "BackwardCorrectedLoss",
     "BinomialLoss",
+    "ForwardCorrectedLoss",
     "MultinomialLoss",
     "ZeroTruncatedGeometricLoss",
     "ZeroTruncatedNegativeBinomialLoss",
     "ZeroTruncatedPoissonLoss",
+    "check_transition_matrix",
     "log1mexp",
     "log1pexp",
     "log_softmax",

@@ -43,12 +43,19 @@ class LbfgsSolver:
 
     def solve(self, objective, coef0):
         """Minimise ``objective`` from ``coef0``."""
+        callback = None
+        if self.verbose:
+            count = [0]
+
+            def callback(intermediate_result):
+                count[0] += 1
+                print(f"[lbfgs] iter {count[0]:4d}  objective {intermediate_result.fun:.12g}")
+
         res = scipy.optimize.minimize(
             objective.loss_gradient, np.asarray(coef0, dtype=np.float64), jac=True,
-            method="L-BFGS-B",
+            method="L-BFGS-B", callback=callback,
             options={"maxiter": self.max_iter, "gtol": self.tol, "ftol": 0.0,
-                     "maxcor": self.memory, "maxls": 50,
-                     **({"iprint": self.verbose} if self.verbose else {})},
+                     "maxcor": self.memory, "maxls": 50},
         )
         grad_max = float(np.max(np.abs(res.jac))) if res.jac.size else 0.0
         # scipy also stops on a tiny relative decrease of f; only the gradient counts here.

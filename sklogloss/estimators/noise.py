@@ -1,0 +1,441 @@
+"""NoiseCorrectedClassifier: multinomial logistic regression trained through a label-noise model."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.model_selection import cross_val_predict
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..losses import MultinomialLoss, sigmoid, softmax
+from ..losses.noise import (
+    BackwardCorrectedLoss,
+    ForwardCorrectedLoss,
+    check_transition_matrix,
+)
+from ..noise_estimation import (
+    anchor_transition_matrix,
+    confident_joint_transition_matrix,
+)
+from ..objective import ArrayDesign, LinearObjective
+from ..utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
+from ._base import (
+    LINEAR_PARAMETER_CONSTRAINTS,
+    check_sample_weight,
+    run_solver,
+    validate_X,
+)
+
+__all__ = ["NoiseCorrectedClassifier"]
+
+_SOLVERS = {"auto", "lbfgs", "newton-cg", "newton-cholesky", "gd"}
+
+
+class NoiseCorrectedClassifier(ClassifierMixin, BaseEstimator):
+    """Multinomial logistic regression that learns the clean posterior from noisy labels.
+
+    Annotators who make systematic mistakes record a sample of true class ``i``
+    as ``j`` with probability ``T[i, j]``. With ``T`` known or estimated, the
+    cross-entropy is corrected (Patrini et al. 2017) so that its minimiser is
+    the *clean* posterior ``P(true | x)``, although only noisy labels are seen.
+    The model is linear in the softmax scores (``K`` raw outputs, also for two
+    classes) and minimises::
+
+        C * sum_i s_i * loss_i + 1/2 * ||W||^2
+
+    with ``loss_i`` the corrected loss of sample ``i`` (intercepts not penalised).
+
+    * ``correction="forward"``: ``loss = -log((T^T p)_{y_noisy})``, the
+      likelihood of the noisy label under the model ``p = softmax(W x + b)``
+      followed by the noise. Bounded below, well behaved with an estimated
+      ``T``; its Hessian is indefinite, so it is solved by L-BFGS by default.
+    * ``correction="backward"``: ``loss = (T^{-1} l(p))_{y_noisy}`` with
+      ``l_k = -log p_k``: the multinomial cross-entropy with the target row
+      ``e_y @ T^{-1}``, an unbiased estimate of the clean loss. Convex in the
+      scores but unbounded below (the targets have negative entries): it needs
+      a finite ``C`` and an invertible, well-conditioned ``T``.
+
+    Parameters
+    ----------
+    transition_matrix : "estimate", array-like of shape (n_classes, n_classes) or None, \
+default="estimate"
+        ``T[i, j] = P(noisy = j | true = i)``, rows summing to one, rows and
+        columns in the order of ``classes_`` (the sorted labels). ``"estimate"``
+        estimates it from the data (see ``estimation``). ``None`` means no
+        correction (``T`` the identity): plain multinomial logistic regression
+        on the noisy labels.
+    correction : {"forward", "backward"}, default="forward"
+        Which loss correction to apply.
+    C : float, default=1.0
+        Inverse regularisation strength; ``np.inf`` means no penalty.
+    fit_intercept : bool, default=True
+        Whether to fit an (unpenalised) intercept per class.
+    solver : {"auto", "lbfgs", "newton-cg", "newton-cholesky", "gd"}, default="auto"
+        ``"auto"`` is L-BFGS: with ``K`` outputs a full Hessian costs ``K^2 / 2``
+        weighted Gram matrices per iteration, and on ``load_digits`` (10
+        classes) L-BFGS was 4 to 10 times faster than Newton-Cholesky.
+        Newton-Cholesky needs a positive semi-definite Hessian: it is refused
+        for the forward correction (Newton-CG stops its inner iterations at
+        negative curvature and is fine).
+    tol : float, default=1e-6
+        Stop when the max-norm of the gradient of the objective divided by
+        ``C * sum(sample_weight)`` is at most ``tol``.
+    max_iter : int or None, default=None
+        Maximum number of iterations; ``None`` uses the solver's default.
+    estimation : {"confident_joint", "anchor"}, default="confident_joint"
+        How ``transition_matrix="estimate"`` estimates ``T`` from out-of-fold
+        probabilities: the confident joint of Northcutt et al. (2021) or the
+        anchor points of Patrini et al. (2017); see
+        :mod:`sklogloss.noise_estimation`.
+    anchor_quantile : float in [0, 100], default=97.0
+        Percentile filter of the anchor-point estimator (100: plain maximum).
+    estimator : classifier or None, default=None
+        The classifier whose out-of-fold ``predict_proba`` on the noisy labels
+        feeds the estimate of ``T``. ``None``: this model without correction
+        (``transition_matrix=None``) with the same ``C``, ``fit_intercept``,
+        ``solver``, ``tol`` and ``max_iter``.
+    cv : int, cross-validation generator or iterable, default=5
+        Splits for :func:`~sklearn.model_selection.cross_val_predict` (an int
+        means stratified k-fold, no shuffling, so fits are reproducible).
+    n_jobs : int or None, default=None
+        Parallel jobs of the cross-validation.
+    verbose : int, default=0
+        Print solver progress and the estimated ``T`` if positive.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, sorted.
+    transition_matrix_ : ndarray of shape (n_classes, n_classes)
+        The transition matrix used (given, normalised, or estimated); the
+        identity when ``transition_matrix=None``.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Weights. Multiclass: one row per class, centred (the rows sum to
+        zero; adding the same vector to all rows changes nothing). Binary:
+        one row, ``W[1] - W[0]``, the log-odds weights of ``classes_[1]``.
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Intercepts, centred likewise (binary: ``b[1] - b[0]``).
+    n_iter_ : ndarray of shape (1,)
+        Solver iterations of the final fit.
+    solver_ : str
+        The solver used.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names, when X has string column names.
+
+    See Also
+    --------
+    sklogloss.noise_estimation : Estimators of ``T`` and synthetic label noise.
+    sklogloss.losses.noise.ForwardCorrectedLoss : The forward loss, gradient and Hessian.
+
+    Notes
+    -----
+    With ``T`` the identity the model is the multinomial logistic regression
+    of :class:`sklearn.linear_model.LogisticRegression` at the same ``C``
+    for three or more classes. For two classes the penalty acts on both
+    (centred) score vectors, ``||W||^2 = ||w||^2 / 2`` for the log-odds weights
+    ``w``: the same model as ``LogisticRegression(C=2 * C)``.
+
+    ``"estimate"`` never lets a sample's own label inform its probability:
+    the probabilities are out-of-fold, from ``cv``. Sample weights weight the
+    out-of-fold fits and the confident counts; the anchor points are chosen
+    among the samples of positive weight (there an integer weight is not the
+    same as repeating the row). The default ``estimation`` was chosen by the
+    clean-test accuracy of the forward correction on ``load_digits`` (70%
+    stratified train split, standardised, ``C=1``, mean of 5 splits), noisy
+    training labels, clean test labels:
+
+    ====================  ===============  =============
+    noise                 confident joint  anchor points
+    ====================  ===============  =============
+    pair flip 30%         0.925            0.844
+    pair flip 45%         0.630            0.533
+    symmetric 50%         0.827            0.723
+    even/odd, 40% / 10%   0.875            0.860
+    ====================  ===============  =============
+
+    (uncorrected: 0.709, 0.522, 0.776, 0.783; forward with the true ``T``:
+    0.950, 0.965, 0.825, 0.881). The anchor rows are the regularised
+    probabilities of single samples and come out too close to the identity.
+    ``examples/plot_noise_correction.py`` repeats the comparison.
+
+    References
+    ----------
+    G. Patrini, A. Rozza, A. Menon, R. Nock, L. Qu, "Making deep neural
+    networks robust to label noise: a loss correction approach", CVPR 2017.
+
+    C. Northcutt, L. Jiang, I. Chuang, "Confident learning: estimating
+    uncertainty in dataset labels", JAIR 70, 2021.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.model_selection import train_test_split
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklogloss.estimators.noise import NoiseCorrectedClassifier
+    >>> from sklogloss.noise_estimation import flip_labels, pair_flip_transition_matrix
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X = StandardScaler().fit_transform(X)
+    >>> X_tr, X_te, y_tr, y_te = train_test_split(X, y, random_state=0)
+    >>> T = pair_flip_transition_matrix(10, 0.3)       # 30% of each digit recorded as the next
+    >>> y_noisy = flip_labels(y_tr, T, random_state=0)
+    >>> plain = NoiseCorrectedClassifier(transition_matrix=None).fit(X_tr, y_noisy)
+    >>> forward = NoiseCorrectedClassifier(transition_matrix=T).fit(X_tr, y_noisy)
+    >>> estimated = NoiseCorrectedClassifier().fit(X_tr, y_noisy)      # T estimated
+    >>> plain.score(X_te, y_te) < 0.8 < 0.9 < forward.score(X_te, y_te)
+    True
+    >>> bool(estimated.score(X_te, y_te) > 0.85)
+    True
+
+    The estimate finds the flips to the next digit:
+
+    >>> i = np.arange(10)
+    >>> bool(estimated.transition_matrix_[i, (i + 1) % 10].min() > 0.1)
+    True
+    """
+
+    _parameter_constraints = {
+        "transition_matrix": [StrOptions({"estimate"}), "array-like", None],
+        "correction": [StrOptions({"forward", "backward"})],
+        **{k: LINEAR_PARAMETER_CONSTRAINTS[k] for k in ("C", "fit_intercept", "tol", "max_iter",
+                                                        "verbose")},
+        "solver": [StrOptions(_SOLVERS)],
+        "estimation": [StrOptions({"confident_joint", "anchor"})],
+        "anchor_quantile": [Interval(Real, 0, 100, closed="both")],
+        "estimator": [HasMethods(["fit", "predict_proba"]), None],
+        "cv": ["cv_object"],
+        "n_jobs": [Integral, None],
+    }
+
+    def __init__(self, transition_matrix="estimate", correction="forward", C=1.0,
+                 fit_intercept=True, solver="auto", tol=1e-6, max_iter=None,
+                 estimation="confident_joint", anchor_quantile=97.0, estimator=None, cv=5,
+                 n_jobs=None, verbose=0):
+        self.transition_matrix = transition_matrix
+        self.correction = correction
+        self.C = C
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.estimation = estimation
+        self.anchor_quantile = anchor_quantile
+        self.estimator = estimator
+        self.cv = cv
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    # ------------------------------------------------------ transition matrix
+    def _uses_identity(self):
+        return self.transition_matrix is None
+
+    def _probability_estimator(self):
+        if self.estimator is not None:
+            return clone(self.estimator)
+        return NoiseCorrectedClassifier(
+            transition_matrix=None, C=self.C, fit_intercept=self.fit_intercept,
+            solver=self.solver, tol=self.tol, max_iter=self.max_iter)
+
+    def _estimate_transition_matrix(self, X, y_idx, sw, weighted, n_classes):
+        """Estimate ``T`` from out-of-fold probabilities; zero-weight samples do not count."""
+        if np.unique(y_idx[sw > 0]).size < n_classes:
+            raise ValueError("Estimating transition_matrix needs samples of every class with "
+                             "positive weight.")
+        params = {"sample_weight": sw} if weighted else None
+        proba = cross_val_predict(self._probability_estimator(), X, y_idx, cv=self.cv,
+                                  n_jobs=self.n_jobs, method="predict_proba", params=params)
+        if self.estimation == "anchor":
+            T = anchor_transition_matrix(proba[sw > 0], quantile=self.anchor_quantile)
+        else:
+            T = confident_joint_transition_matrix(y_idx, proba, sample_weight=sw)
+        if self.verbose:
+            with np.printoptions(precision=3, suppress=True):
+                print(f"[NoiseCorrectedClassifier] estimated transition matrix "
+                      f"({self.estimation}):\n{T}")
+        if self.correction == "backward":
+            try:
+                T = check_transition_matrix(T, invertible=True)
+            except ValueError as exc:
+                raise ValueError(f"The estimated transition matrix cannot be inverted: {exc}") \
+                    from exc
+        return T
+
+    def _resolve_transition_matrix(self, X, y_idx, sw, weighted, classes):
+        n_classes = classes.size
+        if self._uses_identity():
+            return np.eye(n_classes)
+        if isinstance(self.transition_matrix, str):
+            return self._estimate_transition_matrix(X, y_idx, sw, weighted, n_classes)
+        T = check_transition_matrix(self.transition_matrix, n_classes=n_classes,
+                                    invertible=self.correction == "backward")
+        if self.correction == "forward":
+            observed = np.unique(y_idx[sw > 0])
+            impossible = observed[~(T[:, observed] > 0).any(axis=0)]
+            if impossible.size:
+                raise ValueError(
+                    f"transition_matrix gives probability zero to the observed labels "
+                    f"{classes[impossible].tolist()} (their columns are all zeros).")
+        return T
+
+    # --------------------------------------------------------------- fit
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to noisy labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; float32 is kept as float32, CSR stays sparse.
+        y : array-like of shape (n_samples,)
+            Noisy class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights.
+
+        Returns
+        -------
+        self : NoiseCorrectedClassifier
+            The fitted estimator.
+        """
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32])
+        check_classification_targets(y)
+        sw = check_sample_weight(sample_weight, X)
+        classes, y_idx = np.unique(y, return_inverse=True)
+        K = classes.size
+        if K < 2:
+            raise ValueError(f"This solver needs samples of at least 2 classes in the data, but "
+                             f"the data contain only one class: {classes[0]!r}.")
+        identity = self._uses_identity()
+        forward = not identity and self.correction == "forward"
+        solver = "lbfgs" if self.solver == "auto" else self.solver
+        if solver == "newton-cholesky" and forward:
+            raise ValueError("solver='newton-cholesky' needs a positive semi-definite Hessian, "
+                             "which the forward-corrected loss does not have; use 'lbfgs' or "
+                             "'newton-cg'.")
+        T = self._resolve_transition_matrix(X, y_idx, sw, sample_weight is not None, classes)
+        if identity:
+            loss = MultinomialLoss()
+        elif forward:
+            loss = ForwardCorrectedLoss(T)
+        else:
+            loss = BackwardCorrectedLoss(T)
+
+        Y = np.zeros((X.shape[0], K))
+        Y[np.arange(X.shape[0]), y_idx] = 1.0
+        obj = LinearObjective(ArrayDesign(X), Y, loss, sample_weight=sw,
+                              fit_intercept=self.fit_intercept, C=self.C, n_outputs=K)
+        result = run_solver(self, obj, obj.zero_coef(), solver)
+
+        W, b = obj.unpack(result.coef)
+        W = W - W.mean(axis=0)
+        b = b - b.mean()
+        if K == 2:
+            self.coef_ = (W[1] - W[0])[None, :]
+            self.intercept_ = np.array([b[1] - b[0]])
+        else:
+            self.coef_ = np.ascontiguousarray(W)
+            self.intercept_ = np.array(b, dtype=np.float64)
+        self.classes_ = classes
+        self.transition_matrix_ = T
+        self.n_iter_ = np.array([result.n_iter], dtype=np.int32)
+        self.solver_ = solver
+        return self
+
+    # ----------------------------------------------------------- predict
+    def decision_function(self, X):
+        """Scores of the clean classes: log-odds (binary) or centred log-probabilities.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Binary: the log-odds of ``classes_[1]``. Multiclass: scores whose
+            softmax is :meth:`predict_proba`.
+        """
+        check_is_fitted(self)
+        X = validate_X(self, X, reset=False)
+        scores = np.asarray(X @ self.coef_.T.astype(X.dtype, copy=False)) + self.intercept_
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def predict_proba(self, X):
+        """Clean posterior ``P(true class | x)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Rows are probability vectors, columns in the order of ``classes_``.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            p = sigmoid(scores)
+            return np.column_stack([1 - p, p])
+        return softmax(scores)
+
+    def predict_noisy_proba(self, X):
+        """Model of the noisy labels, ``P(noisy | x) = predict_proba(X) @ transition_matrix_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Probabilities of the labels an annotator would record.
+        """
+        return self.predict_proba(X) @ self.transition_matrix_
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`, computed without ``log(0)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Log-probabilities.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return -np.logaddexp(0, np.column_stack([scores, -scores]))
+        zmax = scores.max(axis=1, keepdims=True)
+        shifted = scores - zmax
+        return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+    def predict(self, X):
+        """Most probable clean class.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return self.classes_[(scores > 0).astype(int)]
+        return self.classes_[scores.argmax(axis=1)]

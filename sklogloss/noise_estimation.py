@@ -1,0 +1,318 @@
+"""Noise transition matrices: estimate them from probabilities, or make synthetic noise.
+
+Convention: ``T[i, j] = P(noisy = j | true = i)``, rows sum to one (cleanlab's
+``noise_matrix`` is the transpose).
+
+The estimators take class probabilities of the *noisy* labels predicted
+out-of-fold (e.g. by :func:`sklearn.model_selection.cross_val_predict` with
+``method="predict_proba"``), never in-sample ones, which would be overconfident
+on the training labels and bias the estimate toward the identity.
+
+* :func:`anchor_transition_matrix`: the anchor-point estimator of Patrini et
+  al. (2017). For each class ``i`` the sample with the highest ``P(noisy = i | x)``
+  is taken as surely of clean class ``i``, and its predicted noisy-label
+  distribution is the row ``T[i]``. With ``quantile=97`` the highest 3% are
+  skipped as outliers (their filter).
+* :func:`confident_joint_transition_matrix`: the confident-learning estimator
+  of Northcutt et al. (2021). A sample is counted as of clean class ``k`` when
+  ``P(noisy = k | x)`` reaches class ``k``'s average self-confidence; the counts
+  against the observed labels, calibrated to the observed label counts, give
+  the joint distribution of clean and noisy labels, whose rows normalised are
+  ``T``.
+
+References
+----------
+G. Patrini, A. Rozza, A. Menon, R. Nock, L. Qu, "Making deep neural networks
+robust to label noise: a loss correction approach", CVPR 2017.
+
+C. Northcutt, L. Jiang, I. Chuang, "Confident learning: estimating uncertainty
+in dataset labels", JAIR 70, 2021.
+"""
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from .losses.noise import check_transition_matrix
+
+__all__ = [
+    "anchor_transition_matrix",
+    "confident_joint",
+    "confident_joint_transition_matrix",
+    "flip_labels",
+    "pair_flip_transition_matrix",
+    "symmetric_transition_matrix",
+]
+
+
+def _check_proba(proba):
+    P = np.asarray(proba, dtype=np.float64)
+    if P.ndim != 2 or P.shape[1] < 2 or P.shape[0] < 1:
+        raise ValueError(f"proba must be an (n_samples, n_classes) array with n_classes >= 2; "
+                         f"got shape {P.shape}.")
+    if not np.all(np.isfinite(P)) or P.min() < 0:
+        raise ValueError("proba must contain finite, non-negative probabilities.")
+    return P
+
+
+def _check_labels(y, n_samples, n_classes):
+    y = np.asarray(y)
+    if y.shape != (n_samples,):
+        raise ValueError(f"y must have shape ({n_samples},) to match proba; got {y.shape}.")
+    if y.dtype.kind not in "iu" or (y.size and (y.min() < 0 or y.max() >= n_classes)):
+        raise ValueError(f"y must hold integer class indices in [0, {n_classes}); use the "
+                         "positions of the labels in the columns of proba.")
+    return y
+
+
+def anchor_transition_matrix(proba, quantile=97.0):
+    """Anchor-point estimate of the transition matrix (Patrini et al. 2017).
+
+    Parameters
+    ----------
+    proba : array-like of shape (n_samples, n_classes)
+        Out-of-fold probabilities of the noisy labels, ``P(noisy = j | x)``.
+    quantile : float in [0, 100], default=97.0
+        For class ``i`` the anchor is the sample with the largest
+        ``proba[:, i]`` strictly below this percentile of the column (its
+        "higher" value), which skips the most extreme samples as outliers.
+        ``100`` takes the plain maximum.
+
+    Returns
+    -------
+    ndarray of shape (n_classes, n_classes)
+        ``T[i] = proba[anchor_i]`` normalised to sum to one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklogloss.noise_estimation import anchor_transition_matrix
+    >>> proba = np.array([[0.7, 0.3], [0.8, 0.2], [0.4, 0.6], [0.1, 0.9]])
+    >>> anchor_transition_matrix(proba, quantile=100)
+    array([[0.8, 0.2],
+           [0.1, 0.9]])
+    """
+    P = _check_proba(proba)
+    if not 0 <= quantile <= 100:
+        raise ValueError(f"quantile must be in [0, 100]; got {quantile}.")
+    K = P.shape[1]
+    T = np.empty((K, K))
+    for i in range(K):
+        col = P[:, i]
+        best = int(np.argmax(col))
+        if quantile < 100:
+            threshold = np.percentile(col, quantile, method="higher")
+            below = col < threshold
+            if below.any():
+                best = int(np.flatnonzero(below)[np.argmax(col[below])])
+        row = P[best]
+        total = row.sum()
+        T[i] = row / total if total > 0 else np.eye(K)[i]
+    return T
+
+
+def confident_joint(y, proba, sample_weight=None):
+    """Confident joint counts of clean and noisy labels (Northcutt et al. 2021).
+
+    A sample with noisy label ``y`` is counted in ``C[k, y]`` when ``k`` is, among
+    the classes whose probability reaches their threshold
+    ``t_k = mean(proba[y == k, k])``, the most probable one; samples with no
+    class above its threshold are not counted.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Noisy labels as integer class indices (columns of ``proba``).
+    proba : array-like of shape (n_samples, n_classes)
+        Out-of-fold probabilities of the noisy labels.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weights of the counts and of the threshold means.
+
+    Returns
+    -------
+    ndarray of shape (n_classes, n_classes)
+        ``C[true, noisy]`` (the transpose of cleanlab's ``confident_joint``),
+        not calibrated.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklogloss.noise_estimation import confident_joint
+    >>> proba = np.array([[0.9, 0.1], [0.7, 0.3], [0.8, 0.2], [0.2, 0.8], [0.3, 0.7]])
+    >>> confident_joint([0, 0, 1, 1, 1], proba)
+    array([[1., 1.],
+           [0., 2.]])
+    """
+    P = _check_proba(proba)
+    n, K = P.shape
+    y = _check_labels(y, n, K)
+    sw = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    thresholds = np.full(K, np.inf)
+    for k in range(K):
+        mask = y == k
+        mass = sw[mask].sum()
+        if mass > 0:
+            thresholds[k] = np.dot(sw[mask], P[mask, k]) / mass
+    confident = P >= thresholds - 1e-12
+    has_one = confident.any(axis=1)
+    guess = np.where(confident, P, -np.inf).argmax(axis=1)
+    C = np.zeros((K, K))
+    np.add.at(C, (guess[has_one], y[has_one]), sw[has_one])
+    return C
+
+
+def confident_joint_transition_matrix(y, proba, sample_weight=None, calibrate=True):
+    """Confident-learning estimate of the transition matrix (Northcutt et al. 2021).
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Noisy labels as integer class indices (columns of ``proba``).
+    proba : array-like of shape (n_samples, n_classes)
+        Out-of-fold probabilities of the noisy labels.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weights of the samples.
+    calibrate : bool, default=True
+        Rescale each column ``C[:, j]`` of the :func:`confident_joint` to the
+        (weighted) number of samples with noisy label ``j``, as cleanlab does,
+        before normalising the rows.
+
+    Returns
+    -------
+    ndarray of shape (n_classes, n_classes)
+        ``T[i, j] = C[i, j] / sum_j C[i, j]``; a clean class never counted gets
+        the identity row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklogloss.noise_estimation import confident_joint_transition_matrix
+    >>> proba = np.array([[0.9, 0.1], [0.7, 0.3], [0.8, 0.2], [0.2, 0.8], [0.3, 0.7]])
+    >>> confident_joint_transition_matrix([0, 0, 1, 1, 1], proba, calibrate=False)
+    array([[0.5, 0.5],
+           [0. , 1. ]])
+    >>> confident_joint_transition_matrix([0, 0, 1, 1, 1], proba).round(3)
+    array([[0.667, 0.333],
+           [0.   , 1.   ]])
+    """
+    C = confident_joint(y, proba, sample_weight)
+    K = C.shape[0]
+    if calibrate:
+        y = np.asarray(y)
+        sw = np.ones(y.size) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        counts = np.bincount(y, weights=sw, minlength=K)
+        col = C.sum(axis=0)
+        scale = np.divide(counts, col, out=np.zeros(K), where=col > 0)
+        C = C * scale
+    rows = C.sum(axis=1)
+    T = np.eye(K)
+    counted = rows > 0
+    T[counted] = C[counted] / rows[counted, None]
+    return T
+
+
+def pair_flip_transition_matrix(n_classes, rate):
+    """Pair-flip noise: class ``i`` is recorded as ``i + 1 (mod K)`` with probability ``rate``.
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of classes ``K >= 2``.
+    rate : float in [0, 1]
+        Flip probability.
+
+    Returns
+    -------
+    ndarray of shape (n_classes, n_classes)
+        ``(1 - rate) I + rate P`` with ``P`` the cyclic shift.
+
+    Examples
+    --------
+    >>> from sklogloss.noise_estimation import pair_flip_transition_matrix
+    >>> pair_flip_transition_matrix(3, 0.25)
+    array([[0.75, 0.25, 0.  ],
+           [0.  , 0.75, 0.25],
+           [0.25, 0.  , 0.75]])
+    """
+    _check_rate(n_classes, rate)
+    T = (1.0 - rate) * np.eye(n_classes)
+    T[np.arange(n_classes), (np.arange(n_classes) + 1) % n_classes] += rate
+    return T
+
+
+def symmetric_transition_matrix(n_classes, rate):
+    """Symmetric noise: with probability ``rate`` a label becomes any other class, uniformly.
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of classes ``K >= 2``.
+    rate : float in [0, 1]
+        Probability that the recorded label differs from the true one.
+
+    Returns
+    -------
+    ndarray of shape (n_classes, n_classes)
+        ``1 - rate`` on the diagonal, ``rate / (K - 1)`` elsewhere.
+
+    Examples
+    --------
+    >>> from sklogloss.noise_estimation import symmetric_transition_matrix
+    >>> symmetric_transition_matrix(3, 0.4)
+    array([[0.6, 0.2, 0.2],
+           [0.2, 0.6, 0.2],
+           [0.2, 0.2, 0.6]])
+    """
+    _check_rate(n_classes, rate)
+    T = np.full((n_classes, n_classes), rate / (n_classes - 1))
+    np.fill_diagonal(T, 1.0 - rate)
+    return T
+
+
+def _check_rate(n_classes, rate):
+    if int(n_classes) != n_classes or n_classes < 2:
+        raise ValueError(f"n_classes must be an integer >= 2; got {n_classes}.")
+    if not 0 <= rate <= 1:
+        raise ValueError(f"rate must be in [0, 1]; got {rate}.")
+
+
+def flip_labels(y, transition_matrix, classes=None, random_state=None):
+    """Draw noisy labels: a sample of class ``i`` gets label ``j`` with probability ``T[i, j]``.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Clean labels.
+    transition_matrix : array-like of shape (n_classes, n_classes)
+        ``T[i, j] = P(noisy = j | true = i)``, rows and columns in the order of ``classes``.
+    classes : array-like of shape (n_classes,), default=None
+        The class labels; ``None`` means the sorted unique values of ``y``.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the draw.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+        Noisy labels, of the same type as ``classes``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklogloss.noise_estimation import flip_labels, pair_flip_transition_matrix
+    >>> y = np.repeat([0, 1, 2], 1000)
+    >>> noisy = flip_labels(y, pair_flip_transition_matrix(3, 0.3), random_state=0)
+    >>> bool(abs(np.mean(noisy[y == 0] == 1) - 0.3) < 0.05)
+    True
+    """
+    y = np.asarray(y)
+    classes = np.unique(y) if classes is None else np.asarray(classes)
+    T = check_transition_matrix(transition_matrix, n_classes=classes.size)
+    order = np.argsort(classes, kind="stable")
+    pos = np.minimum(np.searchsorted(classes[order], y), classes.size - 1)
+    if np.any(classes[order][pos] != y):
+        raise ValueError("y has labels that are not in classes.")
+    idx = order[pos]
+    rng = check_random_state(random_state)
+    cum = np.cumsum(T, axis=1)
+    u = rng.uniform(size=y.size)
+    noisy = (u[:, None] > cum[idx]).sum(axis=1)
+    return classes[np.minimum(noisy, classes.size - 1)]
