@@ -60,3 +60,7 @@ def test_demo_runs_and_reports(tmp_path, capsys):
     assert (tmp_path / "reliability.png").stat().st_size > 10_000
     assert report["coef_difference"] < 1e-6
     assert report["test_accuracy"] > 0.9
+    assert report["softmax_proba_difference"] < 1e-6
+    assert report["noise[forward correction, true T]"] > report["noise[uncorrected]"] + 0.1
+    assert report["noise[forward correction, estimated T]"] > report["noise[uncorrected]"] + 0.1
+    np.testing.assert_allclose(report["hurdle_count_coef"], [0.3, 0.4], atol=0.1)
