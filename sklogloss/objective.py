@@ -370,25 +370,27 @@ class LinearObjective:
             H[p, p] = d.sum(dtype=np.float64)
         return H
 
-    def gradient_hessian(self, coef, raw=None):
+    def gradient_hessian(self, coef, raw=None, gradient=True):
         """Gradient and full Hessian ``(size, size)`` of the smooth objective.
 
         For a single output this is ``X^T diag(s_i h_i) X`` (the Fisher
         information for the logistic loss); for ``K`` outputs the ``(k, l)``
-        block is ``X^T diag(s_i H_i[k, l]) X``.
+        block is ``X^T diag(s_i H_i[k, l]) X``. ``gradient=False`` skips the
+        gradient's pass over X and returns ``None`` for it.
         """
         if raw is None:
             raw = self.linear_predictor(coef)
         G, hess = self.loss_fn.gradient_hessian(self.y, _f64(raw))
-        grad = self._grad_from_raw_grad(coef, self._weight_rows(G))
+        grad = self._grad_from_raw_grad(coef, self._weight_rows(G)) if gradient else None
         K, m = self.n_outputs, self.n_dof
+        fisher = bool(self.loss_fn.hessian_is_fisher)
         if K == 1:
-            H = self._gram_block(hess * self.sw64, nonneg=bool(self.loss_fn.hessian_is_fisher))
+            H = self._gram_block(hess * self.sw64, nonneg=fisher)
         else:
             H = np.empty((K * m, K * m))
             for k in range(K):
                 for l in range(k, K):
-                    block = self._gram_block(hess[:, k, l] * self.sw64, nonneg=(k == l and bool(self.loss_fn.hessian_is_fisher)))
+                    block = self._gram_block(hess[:, k, l] * self.sw64, nonneg=(k == l and fisher))
                     H[k * m:(k + 1) * m, l * m:(l + 1) * m] = block
                     if l != k:
                         H[l * m:(l + 1) * m, k * m:(k + 1) * m] = block.T

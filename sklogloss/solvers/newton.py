@@ -191,20 +191,24 @@ class NewtonCholeskySolver(NewtonSolver):
         and ``hess_obj``, the objective (or row subset of it) the Hessian comes from.
 
         With a row sample, the problem restricted to the sample is solved first
-        (to ``1e-4``, full Newton on the sample) and its solution replaces
-        ``coef0`` if the full objective is lower there: a start within the
-        sampling error of the optimum, for the cost of about one full iteration.
+        (to ``1e-4``, full Newton on the sample) and its solution replaces a
+        cold ``coef0`` (all weights zero), or a warm one if the full objective
+        is lower there: a start within the sampling error of the optimum, for
+        the cost of about one full iteration.
         """
         n = objective.design.n_samples
         m = self._n_hessian_rows(n, objective.size)
         self.hess_obj = objective
-        if m < n:
+        if m < n and hasattr(objective, "row_subset"):
             rows = np.sort(np.random.default_rng(self.random_state).choice(n, size=m, replace=False))
             # A sampled Hessian is an estimate: float32 rows halve its cost.
             self.hess_obj = objective.row_subset(rows, dtype=np.float32)
             pre = NewtonCholeskySolver(tol=max(self.tol, 1e-4), max_iter=self.max_iter,
                                        hessian_rows=None).solve(self.hess_obj, coef0)
-            if objective.loss(pre.coef) < objective.loss(np.asarray(coef0, dtype=np.float64)):
+            W0, _ = objective.unpack(np.asarray(coef0, dtype=np.float64))
+            # A cold start (no weights yet) takes the sample's solution as it is;
+            # a warm one keeps whichever is better on the full data.
+            if not np.any(W0) or objective.loss(pre.coef) < objective.loss(coef0):
                 coef0 = pre.coef
             if self.verbose:
                 print(f"[{self.name}] Hessian from {m} of {n} rows; start from their solution "
@@ -218,7 +222,7 @@ class NewtonCholeskySolver(NewtonSolver):
             self.grad, self.hessian = self.obj.gradient_hessian(self.coef, self.raw)
         else:
             self.grad = self.obj.gradient(self.coef, self.raw)
-            self.hessian = self.hess_obj.gradient_hessian(self.coef)[1]
+            self.hessian = self.hess_obj.gradient_hessian(self.coef, gradient=False)[1]
 
     def inner_solve(self):
         H, g = self.hessian, self.grad
@@ -309,7 +313,7 @@ class NewtonCGSolver(NewtonSolver):
         """Set ``grad``, ``hessp`` and ``precond`` (a function ``r -> M^{-1} r``)."""
         self.grad, self.hessp = self.obj.gradient_hessp(self.coef, self.raw)
         if self.hess_obj is not None:
-            H = self.hess_obj.gradient_hessian(self.coef)[1]
+            H = self.hess_obj.gradient_hessian(self.coef, gradient=False)[1]
             N = self.null_basis
             if N is not None:  # flat directions (see NewtonCholeskySolver.inner_solve)
                 H = H + max(float(np.mean(np.diag(H))), np.finfo(float).tiny) * (N @ N.T)
