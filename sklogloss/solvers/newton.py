@@ -20,7 +20,7 @@ from abc import ABC, abstractmethod
 import numpy as np
 import scipy.linalg
 
-from ._base import Result, armijo_backtracking
+from ._base import Result, armijo_backtracking, single_threaded_blas
 
 __all__ = ["NewtonCGSolver", "NewtonCholeskySolver", "NewtonSolver"]
 
@@ -236,8 +236,9 @@ class NewtonCholeskySolver(NewtonSolver):
             c = max(float(np.mean(np.diag(H))), np.finfo(float).tiny)
             H = H + c * (N @ N.T)
         try:
-            factor = scipy.linalg.cho_factor(H, lower=False, check_finite=False)
-            step = scipy.linalg.cho_solve(factor, -g, check_finite=False)
+            with single_threaded_blas():
+                factor = scipy.linalg.cho_factor(H, lower=False, check_finite=False)
+                step = scipy.linalg.cho_solve(factor, -g, check_finite=False)
             if np.all(np.isfinite(step)):
                 self.step = step
                 return
@@ -313,13 +314,20 @@ class NewtonCGSolver(NewtonSolver):
         """Set ``grad``, ``hessp`` and ``precond`` (a function ``r -> M^{-1} r``)."""
         self.grad, self.hessp = self.obj.gradient_hessp(self.coef, self.raw)
         if self.hess_obj is not None:
-            H = self.hess_obj.gradient_hessian(self.coef, gradient=False)[1]
+            with single_threaded_blas():  # a row sample: small blocks
+                H = self.hess_obj.gradient_hessian(self.coef, gradient=False)[1]
             N = self.null_basis
             if N is not None:  # flat directions (see NewtonCholeskySolver.inner_solve)
                 H = H + max(float(np.mean(np.diag(H))), np.finfo(float).tiny) * (N @ N.T)
             try:
-                factor = scipy.linalg.cho_factor(H, check_finite=False)
-                self.precond = lambda r: scipy.linalg.cho_solve(factor, r, check_finite=False)
+                with single_threaded_blas():
+                    factor = scipy.linalg.cho_factor(H, check_finite=False)
+
+                def precond(r):
+                    with single_threaded_blas():
+                        return scipy.linalg.cho_solve(factor, r, check_finite=False)
+
+                self.precond = precond
                 return
             except (np.linalg.LinAlgError, ValueError):
                 pass  # not positive definite on the sample: fall back to Jacobi
