@@ -11,11 +11,13 @@ A *hurdle* model answers two questions with two models:
 * "how many, given at least one?" -- a zero-truncated count model
   (Poisson, negative binomial or geometric) fitted on the positive counts.
 
-:class:`~sklogloss.estimators.hurdle.HurdleRegressor` fits both parts (the
-numbers are those of R's ``pscl::hurdle``). This example simulates
-overdispersed counts with excess zeros, compares the expected frequency of
-each count under a plain Poisson GLM and under Poisson and negative binomial
-hurdles (a "rootogram"), and compares their held-out log-likelihoods.
+:class:`~sklogloss.HurdleRegressor` fits both parts (the numbers are those
+of R's ``pscl::hurdle``). This example uses the RAND Health Insurance
+Experiment data shipped with statsmodels (``randhie``: 20,190 person-years,
+``mdvis`` = number of outpatient visits to a doctor), compares the expected
+frequency of each count under a plain Poisson GLM and under Poisson and
+negative binomial hurdles (a "rootogram"), and compares their held-out
+log-likelihoods.
 """
 
 import matplotlib.pyplot as plt
@@ -23,27 +25,24 @@ import numpy as np
 from scipy import stats
 from sklearn.linear_model import PoissonRegressor
 from sklearn.model_selection import train_test_split
+from statsmodels.datasets import randhie
 
-from sklogloss.estimators.hurdle import HurdleRegressor
+from sklogloss import HurdleRegressor
 
 # %%
-# Simulated data
-# --------------
-# Whether a count is positive depends on the first two features (logistic
-# model); how large it is, given that it is positive, on the last two
-# (zero-truncated negative binomial, ``theta = 1.5``). Truncated draws come
-# from the inverse CDF restricted to ``(F(0), 1)``.
+# The data
+# --------
+# The covariates of the classic analyses (Deb and Trivedi 2002): log
+# coinsurance rate, individual deductible plan, log annual participation
+# incentive, maximum expenditure, physical limitation, number of chronic
+# diseases, and self-rated health (good, fair, poor; excellent is the base).
 
-rng = np.random.default_rng(0)
-n = 6000
-X = rng.normal(size=(n, 3))
-p_positive = 1 / (1 + np.exp(-(-0.3 + 1.0 * X[:, 0] - 0.5 * X[:, 1])))
-mu = np.exp(1.2 + 0.4 * X[:, 1] + 0.3 * X[:, 2])
-theta = 1.5
-q = theta / (theta + mu)
-u = rng.uniform(stats.nbinom.cdf(0, theta, q), 1.0)
-y = np.where(rng.random(n) < p_positive, stats.nbinom.ppf(u, theta, q), 0).astype(int)
-print(f"share of zeros: {np.mean(y == 0):.2f}, mean count: {y.mean():.2f}, max: {y.max()}")
+data = randhie.load_pandas().data
+features = ["lncoins", "idp", "lpi", "fmde", "physlim", "disea", "hlthg", "hlthf", "hlthp"]
+X = data[features].to_numpy(dtype=float)
+y = data["mdvis"].to_numpy().astype(int)
+print(f"{len(y)} person-years; share of zeros: {np.mean(y == 0):.2f}, mean count: {y.mean():.2f}, "
+      f"max: {y.max()}")
 
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.5, random_state=0)
 
@@ -56,7 +55,7 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.5, random_
 glm = PoissonRegressor(alpha=0.0).fit(X_train, y_train)
 hurdle_poisson = HurdleRegressor(count_distribution="poisson").fit(X_train, y_train)
 hurdle_nb = HurdleRegressor(count_distribution="negative_binomial").fit(X_train, y_train)
-print(f"estimated theta: {hurdle_nb.theta_:.2f} (true {theta})")
+print(f"estimated theta: {hurdle_nb.theta_:.2f}")
 print("count part, log(mu) weights:", hurdle_nb.count_coef_.round(2),
       "intercept", round(hurdle_nb.count_intercept_, 2))
 print("zero part, logit weights:", hurdle_nb.zero_estimator_.coef_.ravel().round(2),
@@ -67,10 +66,10 @@ print("zero part, logit weights:", hurdle_nb.zero_estimator_.coef_.ravel().round
 # ------------------------------------
 # Summing the predicted probabilities of each count over the test samples
 # gives the expected number of zeros, ones, twos, ...; a good model matches
-# the observed histogram. The Poisson GLM has too few zeros and too few large
-# counts; the Poisson hurdle gets the zeros right (its zero part is a separate
-# model) but not the spread of the positive counts; the negative binomial
-# hurdle matches both.
+# the observed histogram. The Poisson GLM has far too few zeros; the Poisson
+# hurdle gets the zeros right (its zero part is a separate model) but not the
+# spread of the positive counts; the negative binomial hurdle matches both
+# much better.
 
 max_count = 20
 k = np.arange(max_count + 1)
@@ -128,17 +127,18 @@ fig.tight_layout()
 # What each part says
 # -------------------
 # ``predict_zero_proba`` is the hurdle, ``P(y = 0)``; ``predict`` is the mean
-# ``P(y > 0) * E[y | y > 0]``. Along the first feature only the hurdle moves;
-# along the third only the size of the positive counts does.
+# ``P(y > 0) * E[y | y > 0]``. Here both move with the number of chronic
+# diseases (the other covariates at their means).
 
-grid = np.linspace(-2.5, 2.5, 101)
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.5), sharey=True)
-for ax, j in zip(axes, [0, 2], strict=True):
-    Xg = np.zeros((grid.size, 3))
-    Xg[:, j] = grid
-    ax.plot(grid, hurdle_nb.predict(Xg), label="E[y]")
-    ax.plot(grid, hurdle_nb.predict_zero_proba(Xg), label="P(y = 0)")
-    ax.set_xlabel(f"feature {j} (others at 0)")
-axes[0].legend()
+disea = np.linspace(0, 40, 81)
+Xg = np.tile(X.mean(axis=0), (disea.size, 1))
+Xg[:, features.index("disea")] = disea
+fig, ax1 = plt.subplots(figsize=(6, 3.5))
+ax1.plot(disea, hurdle_nb.predict(Xg), color="C0", label="E[visits]")
+ax1.set_xlabel("number of chronic diseases")
+ax1.set_ylabel("expected visits", color="C0")
+ax2 = ax1.twinx()
+ax2.plot(disea, hurdle_nb.predict_zero_proba(Xg), color="C1", label="P(no visit)")
+ax2.set_ylabel("P(no visit)", color="C1")
 fig.tight_layout()
 plt.show()

@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sklogloss.losses import BinomialLoss, MultinomialLoss, log1pexp, sigmoid, softmax
 
@@ -120,3 +122,35 @@ def test_multinomial_extreme_raw_finite(dtype):
     assert out.dtype == dtype
     np.testing.assert_allclose(out, [2e4, np.log(3)], rtol=1e-6)
     np.testing.assert_allclose(softmax(z).sum(axis=1), 1.0, rtol=1e-6)
+
+
+_raw = st.floats(min_value=-1e4, max_value=1e4, allow_nan=False)
+_target = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(z=_raw, y=_target)
+def test_binomial_properties_anywhere(z, y):
+    """Finite, at least the target's entropy, gradient in [-1, 1], Hessian in [0, 1/4]."""
+    loss = BinomialLoss()
+    zv, yv = np.array([z]), np.array([y])
+    value, grad = loss.loss_gradient(yv, zv)
+    g2, hess = loss.gradient_hessian(yv, zv)
+    assert np.isfinite(value).all() and np.isfinite(grad).all() and np.isfinite(hess).all()
+    assert value[0] >= loss.entropy(yv)[0] - 1e-9 * max(1.0, abs(z))
+    assert -1 <= grad[0] <= 1 and 0 <= hess[0] <= 0.25
+    np.testing.assert_allclose(g2, grad, rtol=1e-15, atol=1e-300)
+
+
+@settings(max_examples=100, deadline=None)
+@given(z=st.lists(_raw, min_size=2, max_size=6), data=st.data())
+def test_multinomial_properties_anywhere(z, data):
+    """Finite for any scores; gradient rows sum to zero for a probability target."""
+    K = len(z)
+    w = np.array(data.draw(st.lists(st.floats(0.0, 1.0), min_size=K, max_size=K)))
+    y = np.full(K, 1.0 / K) if w.sum() == 0 else w / w.sum()
+    loss = MultinomialLoss()
+    value, grad = loss.loss_gradient(y[None, :], np.array([z]))
+    assert np.isfinite(value).all() and np.isfinite(grad).all()
+    assert value[0] >= loss.entropy(y[None, :])[0] - 1e-9 * max(1.0, np.abs(z).max())
+    np.testing.assert_allclose(grad.sum(), 0.0, atol=1e-12)
