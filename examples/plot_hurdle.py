@@ -38,7 +38,7 @@ from sklogloss import HurdleRegressor
 # diseases, and self-rated health (good, fair, poor; excellent is the base).
 
 data = randhie.load_pandas().data
-features = ["lncoins", "idp", "lpi", "fmde", "physlim", "disea", "hlthg", "hlthf", "hlthp"]
+features = ["lncoins", "idp", "lpi", "fmde", "physlm", "disea", "hlthg", "hlthf", "hlthp"]
 X = data[features].to_numpy(dtype=float)
 y = data["mdvis"].to_numpy().astype(int)
 print(f"{len(y)} person-years; share of zeros: {np.mean(y == 0):.2f}, mean count: {y.mean():.2f}, "
