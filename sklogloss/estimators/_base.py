@@ -8,7 +8,7 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..exceptions import PerfectSeparationWarning
 from ..solvers import L1_SOLVERS, SOLVERS
@@ -82,6 +82,14 @@ def validate_X_y(estimator, X, y):
     if sp.issparse(y):
         y = y.toarray()
     return X, np.asarray(y)
+
+
+def linear_scores(estimator, X):
+    """``X @ coef_.T + intercept_`` for a fitted linear estimator; raveled for one output."""
+    check_is_fitted(estimator)
+    X = validate_X(estimator, X, reset=False)
+    scores = np.asarray(X @ estimator.coef_.T.astype(X.dtype, copy=False)) + estimator.intercept_
+    return scores.ravel() if scores.shape[1] == 1 else scores
 
 
 def check_sample_weight(sample_weight, X):

@@ -7,7 +7,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import column_or_1d
 from threadpoolctl import threadpool_limits
 
 from ..losses import BinomialLoss, sigmoid
@@ -16,10 +16,10 @@ from ..utils._sklearn import _fit_context
 from ._base import (
     LINEAR_PARAMETER_CONSTRAINTS,
     check_sample_weight,
+    linear_scores,
     run_solver,
     select_solver,
     smooth_labels,
-    validate_X,
     validate_X_y,
     warn_separated,
 )
@@ -336,10 +336,7 @@ default="auto"
         ndarray of shape (n_samples,) or (n_samples, n_classes)
             One column per binary problem; raveled for a binary problem.
         """
-        check_is_fitted(self)
-        X = validate_X(self, X, reset=False)
-        scores = np.asarray(X @ self.coef_.T.astype(X.dtype, copy=False)) + self.intercept_
-        return scores.ravel() if scores.shape[1] == 1 else scores
+        return linear_scores(self, X)
 
     def predict_proba(self, X):
         """Class probabilities.

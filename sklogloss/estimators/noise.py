@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.model_selection import cross_val_predict
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from ..losses import MultinomialLoss, sigmoid, softmax
 from ..losses.noise import (
@@ -23,8 +23,8 @@ from ..utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
 from ._base import (
     LINEAR_PARAMETER_CONSTRAINTS,
     check_sample_weight,
+    linear_scores,
     run_solver,
-    validate_X,
 )
 
 __all__ = ["NoiseCorrectedClassifier"]
@@ -363,10 +363,7 @@ default="estimate"
             Binary: the log-odds of ``classes_[1]``. Multiclass: scores whose
             softmax is :meth:`predict_proba`.
         """
-        check_is_fitted(self)
-        X = validate_X(self, X, reset=False)
-        scores = np.asarray(X @ self.coef_.T.astype(X.dtype, copy=False)) + self.intercept_
-        return scores.ravel() if scores.shape[1] == 1 else scores
+        return linear_scores(self, X)
 
     def predict_proba(self, X):
         """Clean posterior ``P(true class | x)``.
