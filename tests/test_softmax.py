@@ -402,8 +402,8 @@ def test_csr_equals_dense(solver):
     X, y = _data(seed=18)
     X[np.abs(X) < 0.8] = 0.0
     l1 = 0.5 if solver == "fista" else 0.0
-    dense = SoftmaxClassifier(solver=solver, l1_ratio=l1, tol=1e-9).fit(X, y)
-    sparse = SoftmaxClassifier(solver=solver, l1_ratio=l1, tol=1e-9).fit(sp.csr_matrix(X), y)
+    dense = SoftmaxClassifier(solver=solver, l1_ratio=l1, tol=1e-11).fit(X, y)
+    sparse = SoftmaxClassifier(solver=solver, l1_ratio=l1, tol=1e-11).fit(sp.csr_matrix(X), y)
     np.testing.assert_allclose(sparse.coef_, dense.coef_, atol=1e-8)
     np.testing.assert_allclose(sparse.predict_proba(sp.csr_matrix(X)), dense.predict_proba(X), atol=1e-8)
 

@@ -139,6 +139,21 @@ class MultinomialLoss:
         grad -= y
         return grad, hess
 
+    def gradient_hessian_factors(self, y, raw):
+        """Gradient ``(n, K)`` and the per-sample Hessian as ``diag(d) - v v^T``.
+
+        Returns ``(grad, d, v)`` with ``d = s * P`` and ``v = sqrt(s) * P``:
+        the ``(n, K, K)`` blocks are never formed, and the objective can
+        assemble ``X^T H X`` from ``K`` weighted Gram matrices and one product
+        of an ``(n, K * n_features)`` matrix with itself.
+        """
+        p = _shifted_softmax(raw)[2]
+        ysum = y.sum(axis=1)[:, None]
+        d = p * ysum
+        v = p * np.sqrt(np.maximum(ysum, 0))
+        grad = d - y
+        return grad, d, v
+
     def gradient_hessian_product(self, y, raw):
         """Gradient and a function ``v -> H v`` applied per sample.
 
