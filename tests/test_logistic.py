@@ -139,13 +139,18 @@ def test_soft_targets_recover_true_model_and_entropy_bound():
     clf = LogisticClassifier(C=np.inf, tol=1e-10).fit(X, t)
     np.testing.assert_allclose(clf.coef_[0], w, atol=1e-6)
     np.testing.assert_allclose(clf.intercept_[0], b, atol=1e-6)
-    # Noisy soft targets: loss at the optimum is at least the targets' entropy.
+    # Noisy soft targets: the optimum's loss is at least the targets' entropy (the
+    # infimum over all predictions) and no perturbation of the fit lowers it.
     t2 = np.clip(t + rng.normal(scale=0.1, size=t.size), 0.01, 0.99)
-    clf2 = LogisticClassifier(C=np.inf).fit(X, t2)
+    clf2 = LogisticClassifier(C=np.inf, tol=1e-10).fit(X, t2)
     loss = BinomialLoss()
-    mean_loss = loss.loss(t2, clf2.decision_function(X)).mean()
-    assert mean_loss >= loss.entropy(t2).mean()
-    assert mean_loss - loss.entropy(t2).mean() < 0.1
+    z = clf2.decision_function(X)
+    mean_loss = loss.loss(t2, z).mean()
+    assert loss.entropy(t2).mean() <= mean_loss < loss.entropy(t2).mean() + 0.1
+    Xb = np.column_stack([X, np.ones(len(X))])
+    for direction in np.eye(4):
+        for h in (1e-3, -1e-3):
+            assert loss.loss(t2, z + h * (Xb @ direction)).mean() > mean_loss
 
 
 def test_label_smoothing_is_target_transform(cancer):
@@ -164,6 +169,77 @@ def test_label_smoothing_is_target_transform(cancer):
         c = LogisticClassifier(C=np.inf, label_smoothing=eps, tol=1e-10).fit(Xs, ys)
     assert np.mean(c.predict_proba(Xs)[:, 1]) == pytest.approx(np.mean((1 - eps) * ys + eps / 2), abs=1e-9)
     assert np.abs(c.coef_).max() < 50
+
+
+@pytest.mark.parametrize("soft", [False, True])
+def test_class_weight_with_label_smoothing_weights_each_term(soft):
+    """Smoothing first, then w1, w0 on the two terms: as SoftmaxClassifier with two classes."""
+    rng = np.random.default_rng(12)
+    X = rng.normal(size=(200, 3))
+    z = X @ [1.0, -0.5, 0.3]
+    y = 1 / (1 + np.exp(-z)) if soft else (z + rng.logistic(size=200) > 0).astype(int)
+    cw, eps = {0: 1.0, 1: 4.0}, 0.2
+    clf = LogisticClassifier(C=0.8, class_weight=cw, label_smoothing=eps, tol=1e-10).fit(X, y)
+    # Reference 1: the weighted cross-entropy of the smoothed target, written out.
+    t = (1 - eps) * y + eps / 2
+    from scipy.optimize import minimize
+
+    def objective(theta):
+        zz = X @ theta[:3] + theta[3]
+        return 0.8 * np.sum(cw[1] * t * np.logaddexp(0, -zz) + cw[0] * (1 - t) * np.logaddexp(0, zz)) \
+            + 0.5 * theta[:3] @ theta[:3]
+
+    ref = minimize(objective, np.zeros(4), method="BFGS", options={"gtol": 1e-10}).x
+    np.testing.assert_allclose(clf.coef_[0], ref[:3], atol=1e-5)
+    np.testing.assert_allclose(clf.intercept_[0], ref[3], atol=1e-5)
+    # Reference 2: two-class softmax at C / 2 (same convention for K classes).
+    from sklogloss import SoftmaxClassifier
+
+    Y = np.column_stack([1 - y, y]).astype(float)
+    sm = SoftmaxClassifier(C=0.4, class_weight=cw, label_smoothing=eps, tol=1e-10).fit(X, Y)
+    np.testing.assert_allclose(sm.coef_[1] - sm.coef_[0], clf.coef_[0], atol=1e-6)
+
+
+def test_a_class_without_weight_is_an_error_or_ignored():
+    X, y = make_classification(n_samples=90, n_features=4, n_informative=3, n_redundant=0,
+                               n_classes=3, random_state=3)
+    with pytest.raises(ValueError, match="Only one class has samples of positive weight"):
+        LogisticClassifier().fit(X[y < 2], y[y < 2], sample_weight=(y[y < 2] == 1) * 1.0)
+    # Three classes, one of them weightless: "balanced" gives it weight 0, the
+    # other two problems are fitted as if its rows had been dropped.
+    sw = (y != 2) * 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf = LogisticClassifier(class_weight="balanced", tol=1e-10).fit(X, y, sample_weight=sw)
+    keep = y != 2
+    bw = keep.sum() / (3 * np.bincount(y[keep]))  # scikit-learn's balanced weights, three classes
+    ref = LogisticClassifier(tol=1e-10).fit(X[keep], (y[keep] == 0).astype(int), sample_weight=bw[y[keep]])
+    np.testing.assert_allclose(clf.coef_[0], ref.coef_[0], atol=1e-7)
+    assert np.all(np.isfinite(clf.predict_proba(X)))
+
+
+def test_one_vs_rest_probabilities_are_finite_for_extreme_scores():
+    X, y = load_iris(return_X_y=True)
+    clf = LogisticClassifier(C=10.0).fit(X, y)
+    far = 1e3 * np.array([[-5.0, 3.0, -9.0, 2.0], [4.0, -1.0, 7.0, -3.0]])
+    P, logP = clf.predict_proba(far), clf.predict_log_proba(far)
+    assert np.all(np.isfinite(P)) and np.all(np.isfinite(logP))
+    np.testing.assert_allclose(P.sum(axis=1), 1.0)
+    np.testing.assert_allclose(np.exp(logP), P)
+    # Ordinary scores: the normalised sigmoids, as written.
+    S = 1 / (1 + np.exp(-clf.decision_function(X)))
+    np.testing.assert_allclose(clf.predict_proba(X), S / S.sum(axis=1, keepdims=True), rtol=1e-12)
+
+
+def test_multilabel_probability_targets_fit_and_score():
+    X, Y = make_multilabel_classification(n_samples=120, n_features=5, n_classes=3, random_state=0)
+    rng = np.random.default_rng(0)
+    P = np.clip(Y * 0.9 + rng.uniform(0, 0.1, Y.shape), 0, 1)
+    clf = LogisticClassifier(tol=1e-10).fit(X, P)
+    for j in range(3):
+        ref = LogisticClassifier(tol=1e-10).fit(X, P[:, j])
+        np.testing.assert_allclose(clf.coef_[j], ref.coef_[0], atol=1e-8)
+    assert clf.score(X, P) == pytest.approx(np.mean(np.all(clf.predict(X) == (P > 0.5), axis=1)))
 
 
 def test_soft_class_weight_matches_expanded_hard_labels():
@@ -191,9 +267,20 @@ def test_integer_weights_equal_repetition_and_csr_equals_dense(cancer):
     np.testing.assert_allclose(d.predict_proba(Xs), s.predict_proba(sp.csr_matrix(Xs)), atol=1e-12)
 
 
-def test_float32_kept_and_close(cancer):
+def test_float32_kept_and_close(cancer, monkeypatch):
+    import sklogloss.estimators.logistic as module
+
     X, y = cancer
+    seen = []
+    original = module.ArrayDesign
+
+    def recording_design(Xv, *args, **kwargs):
+        seen.append(Xv.dtype)
+        return original(Xv, *args, **kwargs)
+
+    monkeypatch.setattr(module, "ArrayDesign", recording_design)
     a = LogisticClassifier().fit(X.astype(np.float32), y)
+    assert seen == [np.float32]  # the solver works on the float32 data, not a float64 copy
     b = LogisticClassifier().fit(X, y)
     np.testing.assert_allclose(a.coef_, b.coef_, atol=2e-4)
 
@@ -244,10 +331,15 @@ def test_sklearn_tools(cancer):
     pipe = make_pipeline(StandardScaler(), LogisticClassifier())
     scores = cross_val_score(pipe, X, y, cv=3)
     assert scores.mean() > 0.95
-    gs = GridSearchCV(LogisticClassifier(), {"C": [0.01, 1.0]}, cv=3).fit(X, y)
-    assert gs.best_params_["C"] in (0.01, 1.0)
+    grid = [1e-4, 0.01, 1.0]
+    gs = GridSearchCV(LogisticClassifier(), {"C": grid}, cv=3).fit(X, y)
+    manual = [cross_val_score(LogisticClassifier(C=C), X, y, cv=3).mean() for C in grid]
+    assert gs.best_params_["C"] == grid[int(np.argmax(manual))]
+    np.testing.assert_allclose(gs.cv_results_["mean_test_score"], manual)
     cal = CalibratedClassifierCV(LogisticClassifier(), cv=3).fit(X, y)
-    assert cal.predict_proba(X).shape == (len(y), 2)
+    P = cal.predict_proba(X)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0)
+    assert np.mean(cal.predict(X) == y) > 0.95
 
 
 def test_pickle_and_joblib_round_trip(tmp_path, cancer):
@@ -265,7 +357,11 @@ def test_pandas_keeps_feature_names():
     clf = make_pipeline(StandardScaler(), LogisticClassifier()).fit(X, y)
     est = LogisticClassifier().fit(StandardScaler().set_output(transform="pandas").fit_transform(X), y)
     np.testing.assert_array_equal(est.feature_names_in_, X.columns)
-    assert isinstance(X, pd.DataFrame) and clf.score(X, y) > 0.95
+    assert clf.score(X, y) > 0.95
+    with pytest.warns(UserWarning, match="feature names"):
+        est.predict(X.to_numpy())
+    with pytest.raises(ValueError, match="feature names"):
+        est.predict(pd.DataFrame(X.to_numpy()[:, ::-1], columns=X.columns[::-1]))
 
 
 @pytest.mark.parametrize(

@@ -101,7 +101,7 @@ def check_sample_weight(sample_weight, X):
     return sw
 
 
-def select_solver(solver, l1_ratio, n_coef, n_samples, is_sparse, n_outputs=1):
+def select_solver(solver, l1_ratio, n_coef, n_outputs=1):
     """Resolve ``solver="auto"`` and check that the choice supports the penalty.
 
     The rule: with an L1 term, proximal Newton while the Hessian is small
@@ -140,6 +140,33 @@ def run_solver(estimator, objective, coef0, solver, label=""):
                if objective.design.dtype == np.float32 else ""),
             ConvergenceWarning)
     return result
+
+
+def label_repr(label):
+    """``repr`` of a class label without numpy's scalar wrapper (``1``, not ``np.int64(1)``)."""
+    return repr(label.item() if isinstance(label, np.generic) else label)
+
+
+def hard_class_weights(class_weight, classes, y_idx, sample_weight):
+    """scikit-learn's ``compute_class_weight`` on encoded labels ``y_idx``.
+
+    ``"balanced"`` gives a class of zero weighted count (all its samples have
+    weight 0) the weight 0 instead of infinity: that weight multiplies nothing.
+    """
+    from sklearn.utils.class_weight import compute_class_weight
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weights = compute_class_weight(class_weight, classes=classes, y=classes[y_idx],
+                                       sample_weight=sample_weight)
+    return np.where(np.isfinite(weights), weights, 0.0)
+
+
+def check_two_weighted_classes(T, sample_weight, estimator_name):
+    """Raise unless at least two columns of the target matrix ``T`` carry positive weight."""
+    if np.count_nonzero(sample_weight @ T > 0) < 2:
+        raise ValueError(
+            f"Only one class has samples of positive weight; {estimator_name} needs at least 2 "
+            "classes. Check sample_weight (or the columns of the target matrix).")
 
 
 def smooth_labels(T, eps, n_classes):

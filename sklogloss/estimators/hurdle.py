@@ -371,7 +371,7 @@ class HurdleRegressor(RegressorMixin, BaseEstimator):
         pos = y > 0
         Xp, yp, swp = X[pos], y[pos], sw[pos]
         n_coef = X.shape[1] + self.fit_intercept + (self.count_distribution == "negative_binomial")
-        solver = select_solver(self.solver, 0.0, n_coef, int(pos.sum()), hasattr(X, "tocsr"))
+        solver = select_solver(self.solver, 0.0, n_coef)
         design = ArrayDesign(Xp)
         coef, n_iter = self._fit_poisson_like(design, yp, swp, solver)
         theta = None

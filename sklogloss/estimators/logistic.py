@@ -4,18 +4,20 @@ from numbers import Integral
 
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
+from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 from threadpoolctl import threadpool_limits
 
-from ..losses import BinomialLoss, sigmoid
+from ..losses import BinomialLoss, log1pexp, sigmoid
 from ..objective import ArrayDesign, LinearObjective
 from ..utils._sklearn import _fit_context
 from ._base import (
     LINEAR_PARAMETER_CONSTRAINTS,
     check_sample_weight,
+    hard_class_weights,
+    label_repr,
     linear_scores,
     run_solver,
     select_solver,
@@ -28,7 +30,7 @@ __all__ = ["LogisticClassifier"]
 
 
 def _soft_class_weights(T, sw, class_weight):
-    """Weights ``(w0, w1)`` of the negative and positive class of one binary problem.
+    """Weights ``(w0, w1)`` of the negative and positive class of a soft-target problem.
 
     ``"balanced"`` gives ``S / (2 * m_c)`` with ``m_1 = sum s_i t_i`` and
     ``m_0 = sum s_i (1 - t_i)``, scikit-learn's formula when ``t`` is 0/1.
@@ -36,8 +38,6 @@ def _soft_class_weights(T, sw, class_weight):
     if class_weight == "balanced":
         mass1 = float(sw @ T)
         mass0 = float(sw.sum()) - mass1
-        if mass0 <= 0 or mass1 <= 0:
-            raise ValueError("class_weight='balanced' needs both classes to have positive weight.")
         return float(sw.sum()) / (2 * mass0), float(sw.sum()) / (2 * mass1)
     unknown = set(class_weight) - {0, 1}
     if unknown:
@@ -92,11 +92,15 @@ class LogisticClassifier(ClassifierMixin, BaseEstimator):
     fit_intercept : bool, default=True
         Whether to fit an (unpenalised) intercept.
     class_weight : dict, "balanced" or None, default=None
-        Weight of each class, multiplying the sample weights. ``"balanced"``
-        uses ``S / (n_classes * S_c)`` with ``S_c`` the (sample-weighted) mass of
-        class ``c``. For soft targets the weights ``w0, w1`` apply to the two
-        parts of the cross-entropy, ``-(w1 t log p + w0 (1 - t) log(1 - p))``.
-        Not supported for multilabel targets (use ``sample_weight``).
+        Weight of each class. ``"balanced"`` uses ``S / (n_classes * S_c)``
+        with ``S_c`` the (sample-weighted) mass of class ``c``. For binary and
+        soft targets the weights ``w0, w1`` multiply the two terms of the
+        cross-entropy of the (smoothed) target,
+        ``-(w1 t log p + w0 (1 - t) log(1 - p))``, as PyTorch's weighted,
+        label-smoothed cross-entropy; for 0/1 targets this is a sample weight
+        ``w_{y_i}``. One-vs-rest: every sample is weighted by its own class's
+        weight in each binary problem (scikit-learn's one-vs-rest). Not
+        supported for multilabel targets (use ``sample_weight``).
     label_smoothing : float in [0, 1), default=0.0
         Targets become ``(1 - eps) * y + eps / 2``.
     solver : {"auto", "newton-cholesky", "newton-cg", "lbfgs", "gd", "prox-newton", "fista"}, \
@@ -218,29 +222,44 @@ default="auto"
         if classes.size < 2:
             raise ValueError(
                 f"This solver needs samples of at least 2 classes in the data, but the data "
-                f"contain only one class: {classes[0]!r}.")
+                f"contain only one class: {label_repr(classes[0])}.")
         if classes.size == 2:
             return "binary", classes, (y_idx == 1).astype(np.float64)[:, None]
         T = np.zeros((y_idx.size, classes.size))
         T[np.arange(y_idx.size), y_idx] = 1.0
         return "multiclass", classes, T
 
-    def _problem_weights(self, kind, classes, T, sw):
-        """Per-problem ``(targets, sample_weights)`` after class weights."""
+    def _problems(self, kind, classes, T, sw):
+        """Per-problem ``(targets, sample_weights)``: smoothed targets, then class weights.
+
+        Binary and soft targets: the class weights multiply the two terms of the
+        cross-entropy of the smoothed target, ``-(w1 t log p + w0 (1 - t) log(1 - p))``
+        (PyTorch's convention; for 0/1 targets without smoothing it is the sample
+        weight ``w_{y_i}``). One-vs-rest: each sample is weighted by its own class's
+        weight in every problem, as scikit-learn's one-vs-rest does.
+        """
+        if kind != "multilabel":
+            mass = sw @ T if kind == "multiclass" else np.array([sw @ (1 - T[:, 0]), sw @ T[:, 0]])
+            if np.count_nonzero(mass > 0) < 2:
+                raise ValueError(
+                    "Only one class has samples of positive weight; LogisticClassifier needs "
+                    "at least 2 classes. Check sample_weight.")
+        S = smooth_labels(T, self.label_smoothing, 2)
         cw = self.class_weight
         if cw is None:
-            return [(T[:, j], sw) for j in range(T.shape[1])]
+            return [(S[:, j], sw) for j in range(S.shape[1])]
         if kind == "multilabel":
             raise ValueError("class_weight is not supported for multilabel targets; pass "
                              "sample_weight instead.")
+        if kind == "multiclass":
+            y_idx = T.argmax(axis=1)
+            sw = sw * hard_class_weights(cw, classes, y_idx, sw)[y_idx]
+            return [(S[:, j], sw) for j in range(S.shape[1])]
         if kind == "soft":
             w0, w1 = _soft_class_weights(T[:, 0], sw, cw)
-            return [_reweight(T[:, 0], sw, w0, w1)]
-        # Hard labels: each sample weighted by its class's weight in every problem.
-        y_idx = T.argmax(axis=1) if kind == "multiclass" else T[:, 0].astype(int)
-        weights = compute_class_weight(cw, classes=classes, y=classes[y_idx], sample_weight=sw)
-        sw = sw * weights[y_idx]
-        return [(T[:, j], sw) for j in range(T.shape[1])]
+        else:
+            w0, w1 = hard_class_weights(cw, classes, T[:, 0].astype(int), sw)
+        return [_reweight(S[:, 0], sw, w0, w1)]
 
     # --------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -264,12 +283,11 @@ default="auto"
         X, y = validate_X_y(self, X, y)
         sw = check_sample_weight(sample_weight, X)
         kind, classes, T = self._encode_targets(y)
-        problems = self._problem_weights(kind, classes, T, sw)
+        problems = self._problems(kind, classes, T, sw)
         hard = kind != "soft" and (kind != "multilabel" or np.all((T == 0) | (T == 1)))
         n_problems = 1 if kind == "binary" or kind == "soft" else T.shape[1]
         n_features = X.shape[1]
-        solver = select_solver(self.solver, self.l1_ratio, n_features + self.fit_intercept,
-                               X.shape[0], hasattr(X, "tocsr"))
+        solver = select_solver(self.solver, self.l1_ratio, n_features + self.fit_intercept)
 
         coef0 = None
         if self.warm_start and hasattr(self, "coef_") and self.coef_.shape == (n_problems, n_features) \
@@ -277,10 +295,8 @@ default="auto"
             coef0 = np.hstack([self.coef_, self.intercept_[:, None]]) if self.fit_intercept else self.coef_
 
         design = ArrayDesign(X)
-        eps = self.label_smoothing
 
         def fit_one(j, target, weight):
-            target = smooth_labels(target, eps, 2)
             obj = LinearObjective(design, target, BinomialLoss(), sample_weight=weight,
                                   fit_intercept=self.fit_intercept, C=self.C, l1_ratio=self.l1_ratio)
             if coef0 is not None:
@@ -290,7 +306,7 @@ default="auto"
                 if self.fit_intercept:
                     m = np.clip(float(weight @ target) / float(weight.sum()), 1e-10, 1 - 1e-10)
                     start[-1] = np.log(m / (1 - m))
-            label = f" (class {classes[j]!r})" if n_problems > 1 else ""
+            label = f" (class {label_repr(classes[j])})" if n_problems > 1 else ""
             return run_solver(self, obj, start, solver, label), obj
 
         if n_problems == 1:
@@ -310,7 +326,7 @@ default="auto"
         self.classes_ = classes
         self.solver_ = solver
         self._target_kind = kind
-        if np.isinf(self.C) and hard and eps == 0:
+        if np.isinf(self.C) and hard and self.label_smoothing == 0:
             self._warn_if_separated(results, problems)
         return self
 
@@ -319,7 +335,7 @@ default="auto"
             raw = obj.linear_predictor(res.coef)
             used = weight > 0
             if np.all((raw[used] > 0) == (target[used] > 0.5)):
-                warn_separated(f" for class {self.classes_[j]!r}" if len(problems) > 1 else "")
+                warn_separated(f" for class {label_repr(self.classes_[j])}" if len(problems) > 1 else "")
                 return
 
     # ----------------------------------------------------------- predict
@@ -356,10 +372,15 @@ default="auto"
         if scores.ndim == 1:
             p = sigmoid(scores)
             return np.column_stack([1 - p, p])
-        P = sigmoid(scores)
         if self._target_kind == "multiclass":
-            P /= P.sum(axis=1, keepdims=True)
-        return P
+            return np.exp(self._ovr_log_proba(scores))
+        return sigmoid(scores)
+
+    @staticmethod
+    def _ovr_log_proba(scores):
+        """``log(sigmoid(z_k) / sum_j sigmoid(z_j))``, in log space: finite when every sigmoid underflows."""
+        log_sig = -log1pexp(-scores)
+        return log_sig - logsumexp(log_sig, axis=1, keepdims=True)
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`, computed stably for the binary case.
@@ -377,14 +398,16 @@ default="auto"
         scores = self.decision_function(X)
         if scores.ndim == 1:
             # log(1 - p) = -log1pexp(z), log p = -log1pexp(-z): no log(0) for large |z|.
-            return -np.logaddexp(0, np.column_stack([scores, -scores]))
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+            return -log1pexp(np.column_stack([scores, -scores]))
+        if self._target_kind == "multiclass":
+            return self._ovr_log_proba(scores)
+        return -log1pexp(-scores)
 
     def score(self, X, y, sample_weight=None):
         """Accuracy of :meth:`predict` (subset accuracy for multilabel targets).
 
-        Soft targets are scored against their rounding, ``y > 1/2``.
+        Soft targets (and multilabel probability matrices) are scored against
+        their rounding, ``y > 1/2``.
 
         Parameters
         ----------
@@ -401,7 +424,7 @@ default="auto"
             Weighted accuracy.
         """
         y = np.asarray(y)
-        if y.ndim == 1 and y.dtype.kind == "f" and type_of_target(y) == "continuous":
+        if y.dtype.kind == "f" and type_of_target(y).startswith("continuous"):
             y = (y > 0.5).astype(int)
         return super().score(X, y, sample_weight=sample_weight)
 

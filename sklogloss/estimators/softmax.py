@@ -1,9 +1,7 @@
 """SoftmaxClassifier: multinomial logistic regression with probability-matrix targets."""
 
-
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
@@ -13,6 +11,9 @@ from ..utils._sklearn import _fit_context
 from ._base import (
     LINEAR_PARAMETER_CONSTRAINTS,
     check_sample_weight,
+    check_two_weighted_classes,
+    hard_class_weights,
+    label_repr,
     run_solver,
     select_solver,
     smooth_labels,
@@ -91,9 +92,11 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         Targets become ``(1 - eps) * y + eps / n_classes`` (PyTorch's convention).
     solver : {"auto", "newton-cholesky", "newton-cg", "lbfgs", "gd", "prox-newton", \
 "fista"}, default="auto"
-        ``"auto"`` picks Newton-Cholesky (proximal Newton with an L1 term) when
-        the Hessian has at most 1500 rows (``n_classes * (n_features + 1)``),
-        Newton-CG (FISTA) otherwise.
+        ``"auto"`` picks Newton-CG, preconditioned by the Hessian of a row
+        sample when it has at most 1500 rows (``n_classes * (n_features + 1)``)
+        and by the Hessian's diagonal otherwise; with an L1 term, proximal
+        Newton up to 1500 rows, FISTA beyond. ``"newton-cholesky"`` forms the
+        full Hessian on every row and is about as fast on small problems.
     tol : float, default=1e-8
         Stop when the max-norm of the (sub)gradient of the objective divided by
         ``C * sum(sample_weight)`` is at most ``tol``.
@@ -225,17 +228,14 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         if classes.size < 2:
             raise ValueError(
                 "SoftmaxClassifier needs samples of at least 2 classes in the data, but the data "
-                f"contain only one class: {classes[0]!r}.")
+                f"contain only one class: {label_repr(classes[0])}.")
         T = np.zeros((y_idx.size, classes.size))
         T[np.arange(y_idx.size), y_idx] = 1.0
         return "labels", classes, T
 
     def _loss_targets(self, kind, classes, T, sw):
         """Targets of the loss: smoothed, then multiplied by the class weights (columns)."""
-        if np.count_nonzero(sw @ T > 0) < 2:
-            raise ValueError(
-                "Only one class has samples of positive weight; SoftmaxClassifier needs at "
-                "least 2 classes. Check sample_weight (or the columns of the target matrix).")
+        check_two_weighted_classes(T, sw, "SoftmaxClassifier")
         Y = smooth_labels(T, self.label_smoothing, classes.size)
         cw = self.class_weight
         if cw is None:
@@ -243,11 +243,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         if kind == "proba":
             weights = _probability_class_weights(cw, T, sw)
         else:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                weights = compute_class_weight(cw, classes=classes, y=classes[T.argmax(axis=1)],
-                                               sample_weight=sw)
-            # "balanced" with a class of zero weighted count: its weight multiplies nothing.
-            weights = np.where(np.isfinite(weights), weights, 0.0)
+            weights = hard_class_weights(cw, classes, T.argmax(axis=1), sw)
         return Y * weights
 
     def _start(self, objective, classes, Y, sw):
@@ -290,7 +286,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         Y = self._loss_targets(kind, classes, T, sw)
         K, n_features = classes.size, X.shape[1]
         solver = select_solver(self.solver, self.l1_ratio, K * (n_features + self.fit_intercept),
-                               X.shape[0], hasattr(X, "tocsr"), n_outputs=K)
+                               n_outputs=K)
         obj = LinearObjective(X, Y, MultinomialLoss(), sample_weight=sw,
                               fit_intercept=self.fit_intercept, C=self.C, l1_ratio=self.l1_ratio)
         result = run_solver(self, obj, self._start(obj, classes, Y, sw), solver)
@@ -303,7 +299,8 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_ = np.array([result.n_iter], dtype=np.int32)
         self.classes_ = classes
         self.solver_ = solver
-        if np.isinf(self.C) and kind == "labels" and self.label_smoothing == 0:
+        hard = kind == "labels" or np.all((T == 0) | (T == 1))  # one-hot rows are labels too
+        if np.isinf(self.C) and hard and self.label_smoothing == 0:
             raw = obj.linear_predictor(result.coef)
             used = (sw > 0) & (Y.sum(axis=1) > 0)
             if np.all(raw[used].argmax(axis=1) == T[used].argmax(axis=1)):
