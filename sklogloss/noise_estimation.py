@@ -72,15 +72,19 @@ def anchor_transition_matrix(proba, quantile=97.0):
     proba : array-like of shape (n_samples, n_classes)
         Out-of-fold probabilities of the noisy labels, ``P(noisy = j | x)``.
     quantile : float in [0, 100], default=97.0
-        For class ``i`` the anchor is the sample with the largest
-        ``proba[:, i]`` strictly below this percentile of the column (its
-        "higher" value), which skips the most extreme samples as outliers.
-        ``100`` takes the plain maximum.
+        For class ``i`` the anchors are the samples whose ``proba[:, i]`` equals
+        this percentile of the column (its "higher" value, a value the column
+        takes), which skips the samples above it as outliers. ``100`` takes
+        the plain maximum. Tied samples are all anchors and their rows are
+        averaged: a classifier that outputs exactly 1 for more than
+        ``100 - quantile`` percent of the samples (trees, nearest neighbours)
+        then gives the anchors it has, never a sample of another class.
 
     Returns
     -------
     ndarray of shape (n_classes, n_classes)
-        ``T[i] = proba[anchor_i]`` normalised to sum to one.
+        ``T[i]``: the mean of ``proba`` over the anchors of class ``i``,
+        normalised to sum to one.
 
     Examples
     --------
@@ -98,13 +102,8 @@ def anchor_transition_matrix(proba, quantile=97.0):
     T = np.empty((K, K))
     for i in range(K):
         col = P[:, i]
-        best = int(np.argmax(col))
-        if quantile < 100:
-            threshold = np.percentile(col, quantile, method="higher")
-            below = col < threshold
-            if below.any():
-                best = int(np.flatnonzero(below)[np.argmax(col[below])])
-        row = P[best]
+        threshold = np.percentile(col, quantile, method="higher") if quantile < 100 else col.max()
+        row = P[col == threshold].mean(axis=0)
         total = row.sum()
         T[i] = row / total if total > 0 else np.eye(K)[i]
     return T

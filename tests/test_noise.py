@@ -266,6 +266,43 @@ def test_estimators_recover_T_from_the_noisy_posterior():
     assert np.abs(confident_joint_transition_matrix(noisy, proba) - T).max() < 0.1
 
 
+def test_backward_without_penalty_is_refused():
+    X, y = load_iris(return_X_y=True)
+    T = np.full((3, 3), 0.1) + 0.7 * np.eye(3)
+    with pytest.raises(ValueError, match="finite C"):
+        NoiseCorrectedClassifier(transition_matrix=T, correction="backward", C=np.inf).fit(X, y)
+
+
+def test_labels_carried_only_by_weightless_rows_are_not_observed():
+    # T says label 2 is never recorded; rows labelled 2 with weight 0 must not
+    # make it "observed", and the labels of weightless rows must not matter.
+    X, y = load_iris(return_X_y=True)
+    T = np.array([[0.9, 0.1, 0.0], [0.2, 0.8, 0.0], [0.3, 0.7, 0.0]])
+    y_noisy = np.where(y == 2, 1, y)
+    weightless = np.arange(len(y)) % 25 == 0
+    y_noisy[weightless] = 2
+    sw = (~weightless) * 1.0
+    a = NoiseCorrectedClassifier(transition_matrix=T, tol=1e-10).fit(X, y_noisy, sample_weight=sw)
+    relabelled = y_noisy.copy()
+    relabelled[weightless] = np.r_[2, np.zeros(weightless.sum() - 1, dtype=int)]
+    b = NoiseCorrectedClassifier(transition_matrix=T, tol=1e-10).fit(X, relabelled, sample_weight=sw)
+    np.testing.assert_allclose(a.coef_, b.coef_, atol=1e-6)
+    assert np.all(np.isfinite(a.predict_proba(X)))
+
+
+def test_anchor_ties_at_one_stay_in_their_class():
+    # A tree-like classifier: 20% of the samples of each class get probability
+    # exactly 1; the 97th percentile is then 1 and the anchors are those samples,
+    # not the most probable sample below 1 (which belongs to another class).
+    rng = np.random.default_rng(3)
+    K, n = 3, 600
+    true = np.repeat(np.arange(K), n // K)
+    proba = rng.dirichlet(np.ones(K), size=n) * 0.5 + 0.5 * np.eye(K)[(true + 1) % K]
+    confident = rng.uniform(size=n) < 0.2
+    proba[confident] = np.eye(K)[true[confident]]
+    np.testing.assert_array_equal(anchor_transition_matrix(proba), np.eye(K))
+
+
 def test_confident_joint_counts_the_most_probable_confident_class():
     proba = np.array([[0.4, 0.3, 0.3],
                       [0.4, 0.5, 0.1],   # classes 0 and 1 both confident: 1 is more probable

@@ -23,6 +23,7 @@ from ..utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
 from ._base import (
     LINEAR_PARAMETER_CONSTRAINTS,
     check_sample_weight,
+    label_repr,
     linear_scores,
     run_solver,
 )
@@ -311,9 +312,14 @@ default="estimate"
         K = classes.size
         if K < 2:
             raise ValueError(f"This solver needs samples of at least 2 classes in the data, but "
-                             f"the data contain only one class: {classes[0]!r}.")
+                             f"the data contain only one class: {label_repr(classes[0])}.")
         identity = self._uses_identity()
         forward = not identity and self.correction == "forward"
+        if not identity and not forward and np.isinf(self.C):
+            raise ValueError(
+                "correction='backward' needs a finite C: its targets e_y T^-1 have negative "
+                "entries, so the loss is unbounded below without a penalty. Use a finite C or "
+                "correction='forward'.")
         solver = "lbfgs" if self.solver == "auto" else self.solver
         if solver == "newton-cholesky" and forward:
             raise ValueError("solver='newton-cholesky' needs a positive semi-definite Hessian, "
@@ -327,8 +333,10 @@ default="estimate"
         else:
             loss = BackwardCorrectedLoss(T)
 
+        # Rows of weight zero get no target at all: they contribute nothing, and a
+        # label that only they carry must not count as observed.
         Y = np.zeros((X.shape[0], K))
-        Y[np.arange(X.shape[0]), y_idx] = 1.0
+        Y[np.arange(X.shape[0]), y_idx] = sw > 0
         obj = LinearObjective(ArrayDesign(X), Y, loss, sample_weight=sw,
                               fit_intercept=self.fit_intercept, C=self.C, n_outputs=K)
         result = run_solver(self, obj, obj.zero_coef(), solver)
