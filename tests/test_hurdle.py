@@ -263,6 +263,20 @@ def test_pmf_sums_to_one_and_its_mean_is_predict(small_fits, dist):
 
 
 @pytest.mark.parametrize("dist", DISTRIBUTIONS)
+def test_expected_count_where_the_parts_underflow_and_overflow(small_fits, dist):
+    # A point where the zero part's score is -1000 (P(y > 0) = e^-1000 underflows
+    # to 0) and log(mu) = 1000 (mu overflows): E[y] = e^-1000 * e^1000 = 1, up to
+    # f(0; mu) = 0 and log(1 + e^-1000) = 0 in float64.
+    X, _, fits = small_fits
+    model = fits[dist]
+    A = np.vstack([model.zero_estimator_.coef_.ravel(), model.count_coef_])
+    b = np.array([-1000.0 - model.zero_estimator_.intercept_[0], 1000.0 - model.count_intercept_])
+    far = np.linalg.lstsq(A, b, rcond=None)[0][None, :]
+    assert_allclose(model.predict(far), [1.0], rtol=1e-9)
+    assert_allclose(model.predict_zero_proba(far), [1.0])
+
+
+@pytest.mark.parametrize("dist", DISTRIBUTIONS)
 def test_score_samples_is_log_pmf(small_fits, dist):
     X, y, fits = small_fits
     model = fits[dist]

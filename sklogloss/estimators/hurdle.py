@@ -456,11 +456,6 @@ class HurdleRegressor(RegressorMixin, BaseEstimator):
         classes = np.asarray(est.classes_)
         return logp[:, np.flatnonzero(classes == 0)[0]], logp[:, np.flatnonzero(classes == 1)[0]]
 
-    def _proba_positive(self, X):
-        est = self.zero_estimator_
-        P = est.predict_proba(X)
-        return P[:, np.flatnonzero(np.asarray(est.classes_) == 1)[0]]
-
     def predict(self, X):
         """Expected count ``E[y | x] = P(y > 0) * mu / (1 - f(0; mu))``.
 
@@ -476,7 +471,10 @@ class HurdleRegressor(RegressorMixin, BaseEstimator):
             statsmodels' ``which="mean"``).
         """
         X = self._validate(X)
-        return self._proba_positive(X) * self._count_loss().mean(self._count_raw(X))
+        # In log space: P(y > 0) may underflow to 0 where the truncated mean overflows.
+        log_pos = self._zero_log_proba(X)[1]
+        with np.errstate(over="ignore"):
+            return np.exp(log_pos + self._count_loss().log_mean(self._count_raw(X)))
 
     def predict_zero_proba(self, X):
         """Probability of a zero count, ``P(y = 0 | x)``.

@@ -242,11 +242,16 @@ class ZeroTruncatedPoissonLoss:
         hess = m * _one_minus_x_over_expm1(mu)
         return (m - y).astype(dtype, copy=False), hess.astype(dtype, copy=False)
 
-    def mean(self, raw):
-        """Mean of the truncated distribution, ``E[y | y > 0] = mu / (1 - exp(-mu))``."""
+    def log_mean(self, raw):
+        """Log of the truncated mean, ``log(mu / (1 - exp(-mu)))``, finite for any finite ``raw``."""
         _, r, dtype = _as_float64(0.0, raw)
         with np.errstate(over="ignore"):
-            return np.exp(-_log1mexp_over_x(np.exp(r), r)).astype(dtype, copy=False)
+            return (-_log1mexp_over_x(np.exp(r), r)).astype(dtype, copy=False)
+
+    def mean(self, raw):
+        """Mean of the truncated distribution, ``E[y | y > 0] = mu / (1 - exp(-mu))``."""
+        with np.errstate(over="ignore"):
+            return np.exp(self.log_mean(raw))
 
 
 class ZeroTruncatedNegativeBinomialLoss:
@@ -387,10 +392,15 @@ class ZeroTruncatedNegativeBinomialLoss:
         P = self._parts(r)
         return (P["q"] * P["m"] * self._fisher_factor(P)).astype(dtype, copy=False)
 
+    def log_mean(self, raw):
+        """Log of the truncated mean, ``log(mu / (1 - f(0)))``, finite for any finite ``raw``."""
+        _, r, dtype = _as_float64(0.0, raw)
+        return (-self._parts(r)["C"]).astype(dtype, copy=False)
+
     def mean(self, raw):
         """Mean of the truncated distribution, ``E[y | y > 0] = mu / (1 - f(0))``."""
-        _, r, dtype = _as_float64(0.0, raw)
-        return self._parts(r)["m"].astype(dtype, copy=False)
+        with np.errstate(over="ignore"):
+            return np.exp(self.log_mean(raw))
 
     # --------------------------------------------------- theta derivatives
     def _theta_terms(self, y, P):
