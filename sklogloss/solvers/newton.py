@@ -167,8 +167,7 @@ class SampledCurvature:
     def update(self, coef, grad):
         """Return the current estimate at ``coef`` (full gradient ``grad``)."""
         if self.H is None or not self.bfgs:
-            with single_threaded_blas():  # a row sample: small blocks
-                self.H = self.sample.gradient_hessian(coef, gradient=False)[1]
+            self.H = self.sample.gradient_hessian(coef, gradient=False)[1]
         else:
             step, change = coef - self.coef, grad - self.grad
             sy = float(step @ change)
