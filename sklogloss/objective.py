@@ -54,7 +54,7 @@ class ArrayDesign:
     X : ndarray or scipy.sparse CSR matrix of shape (n_samples, n_features)
         The validated design matrix.
     block_rows : int, default=4096
-        Rows per block for the Gram matrix of dense X.
+        Rows per block for the Gram matrices.
 
     Examples
     --------
@@ -136,7 +136,7 @@ class ArrayDesign:
         m = p + bool(intercept)
         H = np.zeros((K * m, K * m))
         V = V.astype(self.dtype, copy=False)
-        rows = max(1, (1 << 22) // (K * m))  # B blocks of at most 4M entries
+        rows = max(1, min(self.block_rows, (1 << 22) // (K * m)))  # B blocks of at most 4M entries
         for start in range(0, n, rows):
             Xb = self.X[start : start + rows]
             if self.is_sparse:

@@ -124,3 +124,22 @@ def test_row_subset_keeps_penalty_and_renormalises_weights():
     coef = np.random.default_rng(1).normal(size=5)
     assert sub.l2_strength == obj.l2_strength
     np.testing.assert_allclose(sub.gradient_hessian(coef)[1], ref.gradient_hessian(coef)[1], rtol=1e-12)
+
+
+def test_sampled_curvature_is_the_sample_hessian_refreshed_while_scores_move():
+    from sklogloss.solvers.newton import SampledCurvature
+
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((400, 3))
+    Y = np.eye(3)[rng.integers(0, 3, 400)]
+    obj = LinearObjective(X, Y, MultinomialLoss(), C=1.0)
+    sample = obj.row_subset(np.arange(0, 400, 4))
+    coef = 0.1 * rng.standard_normal(obj.size)
+    lazy = SampledCurvature(sample, bfgs=False, max_score_change=0.05)
+    H0 = lazy.update(coef, obj.gradient(coef))
+    np.testing.assert_allclose(H0, sample.gradient_hessian(coef)[1])
+    small = coef + 1e-4  # every score moves by at most 1e-4 * (|x|_1 + 1) < 0.05
+    assert lazy.update(small, obj.gradient(small)) is H0 and lazy.n_computed == 1
+    big = coef + 0.5
+    np.testing.assert_allclose(lazy.update(big, obj.gradient(big)), sample.gradient_hessian(big)[1])
+    assert lazy.n_computed == 2
