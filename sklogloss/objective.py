@@ -25,9 +25,12 @@ Conventions (fixed once, used by every solver and estimator)
   give the rest to proximal solvers; :meth:`LinearObjective.user_objective`
   converts ``f`` back to ``F``.
 * Every quantity is a sum over rows. :class:`ArrayDesign` computes the
-  products with X; a distributed or chunked design only has to provide the
-  same four methods (``matmul``, ``rmatmul``, ``weighted_gram``,
-  ``squared_norm_bound``).
+  products with X; a distributed or chunked design provides the same
+  methods: ``matmul``, ``rmatmul`` and ``weighted_gram`` for the loss,
+  gradient and Hessians, ``squared_norm_bound`` for first-order step sizes,
+  and, for the solvers that use them, ``squared_rmatmul`` (the Jacobi
+  preconditioner), ``take_rows`` (row-sampled Hessians) and ``kron_gram``
+  (multinomial Hessians in one product).
 """
 
 import copy

@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose
 from scipy import stats
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
@@ -403,8 +403,12 @@ def test_only_ones_above_the_hurdle():
     X, y = _counts_data(n=300, seed=5)
     y = np.minimum(y, 1.0)
     for dist in DISTRIBUTIONS:
-        model = HurdleRegressor(count_distribution=dist).fit(X, y)
+        with pytest.warns(ConvergenceWarning, match="Every positive count is 1"):
+            model = HurdleRegressor(count_distribution=dist).fit(X, y)
         assert_allclose(model.predict(X), 1 - model.predict_zero_proba(X), rtol=1e-6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a penalised count model has a finite optimum
+        HurdleRegressor(C=1.0).fit(X, y)
 
 
 def test_fit_intercept_false():

@@ -19,6 +19,7 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.optimize
 from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -29,7 +30,7 @@ from ..losses.counts import (
 )
 from ..objective import ArrayDesign, LinearObjective
 from ..utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
-from ._base import check_sample_weight, run_solver, select_solver, validate_X
+from ._base import check_sample_weight, run_solver, select_solver, validate_X, warn_user
 from .logistic import LogisticClassifier
 
 __all__ = ["HurdleRegressor"]
@@ -370,6 +371,12 @@ class HurdleRegressor(RegressorMixin, BaseEstimator):
 
         pos = y > 0
         Xp, yp, swp = X[pos], y[pos], sw[pos]
+        if np.isinf(self.C) and np.all(yp[swp > 0] == 1):
+            warn_user(
+                "Every positive count is 1: the zero-truncated count model's maximum-likelihood "
+                "mean sits at its limit (mu -> 0), so count_coef_ and count_intercept_ are not "
+                "finite estimates (their size is set by tol); predict equals P(y > 0). Use a "
+                "finite C for a unique count model.", ConvergenceWarning)
         n_coef = X.shape[1] + self.fit_intercept + (self.count_distribution == "negative_binomial")
         solver = select_solver(self.solver, 0.0, n_coef)
         design = ArrayDesign(Xp)
