@@ -143,3 +143,29 @@ def test_sampled_curvature_is_the_sample_hessian_refreshed_while_scores_move():
     big = coef + 0.5
     np.testing.assert_allclose(lazy.update(big, obj.gradient(big)), sample.gradient_hessian(big)[1])
     assert lazy.n_computed == 2
+
+
+@pytest.mark.parametrize("multinomial", [False, True])
+def test_sampled_curvature_solvers_reach_the_exact_newton_solution(multinomial):
+    """Row-sampled Hessians (and the start from the sample's solution) change the path, not the optimum."""
+    rng = np.random.default_rng(12)
+    n = 6000
+    X = rng.standard_normal((n, 4))
+    if multinomial:
+        Y = np.eye(3)[rng.integers(0, 3, n)]
+        obj = LinearObjective(X, Y, MultinomialLoss(), C=0.5)
+        solver = SOLVERS["newton-cg"](tol=1e-10, hessian_rows=400)
+    else:
+        y = (X @ [1.0, -0.5, 0.2, 0.0] + rng.logistic(size=n) > 0).astype(float)
+        obj = LinearObjective(X, y, BinomialLoss(), C=0.5)
+        solver = SOLVERS["newton-cholesky"](tol=1e-10, hessian_rows=400)
+    exact = SOLVERS["newton-cholesky"](tol=1e-12, hessian_rows=None).solve(obj, obj.zero_coef())
+    def gauge_free(coef):  # multinomial intercepts are defined up to a common shift
+        W, b = obj.unpack(coef)
+        return np.r_[W.ravel(), b - b.mean()]
+
+    for start in (obj.zero_coef(), rng.standard_normal(obj.size)):  # cold, and warm but far
+        res = solver.solve(obj, start)
+        assert res.converged
+        np.testing.assert_allclose(gauge_free(res.coef), gauge_free(exact.coef), atol=1e-8)
+    assert solver.hess_obj.design.n_samples == 400

@@ -182,9 +182,17 @@ class SampledCurvature:
         self.H = None
         self.n_computed = 0
 
+    def seed(self, coef, H):
+        """Take ``H``, the sample's Hessian at ``coef`` computed elsewhere, as the current estimate."""
+        self.H = H
+        self.raw = self.sample.linear_predictor(coef)
+        self.coef, self.grad = None, None
+
     def update(self, coef, grad):
         """Return the current estimate at ``coef`` (full gradient ``grad``)."""
-        if self.H is None or not self.bfgs:
+        if self.H is not None and self.bfgs and self.grad is None:
+            pass  # seeded at this coef: nothing to correct yet
+        elif self.H is None or not self.bfgs:
             raw = self.sample.linear_predictor(coef)
             if self.H is None or np.max(np.abs(raw - self.raw)) > self.max_score_change:
                 self.H = self.sample.gradient_hessian(coef, raw=raw, gradient=False)[1]
@@ -266,16 +274,7 @@ class NewtonCholeskySolver(NewtonSolver):
             # A sampled Hessian is an estimate: float32 rows halve its cost.
             self.hess_obj = objective.row_subset(rows, dtype=np.float32)
             self.curvature = SampledCurvature(self.hess_obj)
-            pre = NewtonCholeskySolver(tol=max(self.tol, 1e-4), max_iter=self.max_iter,
-                                       hessian_rows=None).solve(self.hess_obj, coef0)
-            W0, _ = objective.unpack(np.asarray(coef0, dtype=np.float64))
-            # A cold start (no weights yet) takes the sample's solution as it is;
-            # a warm one keeps whichever is better on the full data.
-            if not np.any(W0) or objective.loss(pre.coef) < objective.loss(coef0):
-                coef0 = pre.coef
-            if self.verbose:
-                print(f"[{self.name}] Hessian from {m} of {n} rows; start from their solution "
-                      f"({pre.n_iter} iterations on the sample)")
+            coef0 = _start_from_sample(self, objective, self.hess_obj, coef0)
         super().setup(objective, coef0)
         basis = objective.null_space()
         self.null_basis = basis if basis.shape[1] else None
@@ -308,6 +307,33 @@ class NewtonCholeskySolver(NewtonSolver):
         except (np.linalg.LinAlgError, ValueError):
             pass
         self.step = _pseudo_newton_step(H, g)
+
+
+def _start_from_sample(solver, objective, sample, coef0):
+    """Solve the problem restricted to a row ``sample`` first; return the better start.
+
+    The sample's problem is solved to ``1e-4`` by full Newton-Cholesky (its
+    Hessian is cheap). Its solution replaces a cold ``coef0`` (all weights
+    zero), or a warm one if the full objective is lower there: a start within
+    the sampling error of the optimum, for the cost of about one full
+    iteration, which saves the full iterations a cold start spends far from it.
+    """
+    presolver = NewtonCholeskySolver(tol=max(solver.tol, 1e-4), max_iter=solver.max_iter,
+                                     hessian_rows=None)
+    pre = presolver.solve(sample, coef0)
+    W0, _ = objective.unpack(np.asarray(coef0, dtype=np.float64))
+    # A cold start (no weights yet) takes the sample's solution as it is;
+    # a warm one keeps whichever is better on the full data.
+    if not np.any(W0) or objective.loss(pre.coef) < objective.loss(coef0):
+        coef0 = pre.coef
+        # The presolver's last Hessian is the sample's Hessian at its solution:
+        # the curvature estimate's first value, at no cost.
+        solver.curvature.seed(coef0, presolver.hessian)
+    if solver.verbose:
+        print(f"[{solver.name}] Hessian from {sample.design.n_samples} of "
+              f"{objective.design.n_samples} rows; start from their solution "
+              f"({pre.n_iter} iterations on the sample)")
+    return coef0
 
 
 def _pseudo_newton_step(H, g):
@@ -363,8 +389,11 @@ class NewtonCGSolver(NewtonSolver):
         self.max_score_change = max_score_change
 
     def setup(self, objective, coef0):
-        """Also set ``hess_obj``: the row sample the preconditioning Hessian comes from, or None."""
-        super().setup(objective, coef0)
+        """Also set ``hess_obj``: the row sample the preconditioning Hessian comes from, or None.
+
+        When the sample is smaller than the data, the sample's problem is solved
+        first and its solution is the start (see :func:`_start_from_sample`).
+        """
         kind = self.preconditioner
         if kind == "auto":
             kind = "sampled-hessian" if objective.size <= 1500 and hasattr(objective, "row_subset") else "jacobi"
@@ -383,6 +412,9 @@ class NewtonCGSolver(NewtonSolver):
                                               max_score_change=self.max_score_change)
             basis = objective.null_space()
             self.null_basis = basis if basis.shape[1] else None
+            if m < n:
+                coef0 = _start_from_sample(self, objective, self.hess_obj, coef0)
+        super().setup(objective, coef0)
 
     def update_gradient_hessian(self):
         """Set ``grad``, ``hessp`` and ``precond`` (a function ``r -> M^{-1} r``)."""
