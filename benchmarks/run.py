@@ -179,7 +179,7 @@ def _time(f):
 
 
 # ------------------------------------------------------------------- runner
-def run_problem(name, rounds, target, C=1.0, budget=120.0):
+def run_problem(name, rounds, target, C=1.0, budget=60.0):
     make, dtype, kind = PROBLEMS[name]
     X, y = make(dtype)
     is_sparse = sp.issparse(X)
@@ -285,7 +285,7 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--target", type=float, default=1e-8,
                         help="relative objective gap that counts as reaching the best objective")
-    parser.add_argument("--budget", type=float, default=120.0,
+    parser.add_argument("--budget", type=float, default=60.0,
                         help="seconds; a scikit-learn solver slower than this in calibration is left out")
     args = parser.parse_args(argv)
     import sklearn
