@@ -41,4 +41,3 @@ sphinx_gallery_conf = {
 templates_path = ["_templates"]
 exclude_patterns = ["_build"]
 html_theme = "alabaster"
-html_static_path = ["_static"]
