@@ -169,3 +169,19 @@ def test_sampled_curvature_solvers_reach_the_exact_newton_solution(multinomial):
         assert res.converged
         np.testing.assert_allclose(gauge_free(res.coef), gauge_free(exact.coef), atol=1e-8)
     assert solver.hess_obj.design.n_samples == 400
+
+
+def test_line_search_stops_trying_below_the_objective_resolution():
+    from sklogloss.solvers._base import armijo_backtracking
+
+    calls = []
+
+    def value_at(t):  # an objective that no step changes resolvably
+        calls.append(t)
+        return 1.0, t
+
+    t, f, _ = armijo_backtracking(value_at, 1.0, -1e-20, grad_l1_at=lambda t, s: 2.0, grad_l1=1.0)
+    assert t is None and f == 1.0 and calls == [1.0, 0.5, 0.25, 0.125]
+    # A step whose gradient is smaller is taken, flagged as a rounding step (negative t).
+    t, _, _ = armijo_backtracking(value_at, 1.0, -1e-20, grad_l1_at=lambda t, s: 0.5, grad_l1=1.0)
+    assert t == -1.0

@@ -135,8 +135,8 @@ def run_solver(estimator, objective, coef0, solver, label=""):
             f"solver={solver!r} did not reach tol={estimator.tol:g}{label} in {result.n_iter} "
             f"iterations (max|gradient| = {result.grad_max:.3g}; {result.message}). Increase "
             "max_iter, scale the features (e.g. StandardScaler) or loosen tol."
-            + (" With float32 X, gradients resolve to about 1e-6 for solvers that compare "
-               "objective values (lbfgs): use a Newton solver or float64 X for a tighter tol."
+            + (" With float32 X the gradient itself resolves to about 1e-7 (1e-6 for lbfgs, "
+               "which compares objective values): use float64 X for a tighter tol."
                if objective.design.dtype == np.float32 else ""),
             ConvergenceWarning)
     return result

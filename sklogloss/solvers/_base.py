@@ -56,7 +56,7 @@ class Result:
 
 
 def armijo_backtracking(value_at, f0, slope, *, grad_l1_at=None, grad_l1=None, sigma=1e-4,
-                        shrink=0.5, max_halvings=40, resolution=None):
+                        shrink=0.5, max_halvings=40, resolution=None, max_unresolved=4):
     """Backtracking line search along a descent direction.
 
     Parameters
@@ -77,6 +77,10 @@ def armijo_backtracking(value_at, f0, slope, *, grad_l1_at=None, grad_l1=None, s
         Relative precision of ``f``: changes below ``resolution * max(|f0|, 1)``
         count as rounding. Default ``16 * eps`` of float64; an objective
         evaluated from float32 scores resolves less.
+    max_unresolved : int, default=4
+        Give up after this many steps in a row whose change of ``f`` is below
+        its resolution and whose gradient is no smaller: shorter steps only
+        move closer to the current point (each trial costs a gradient).
 
     Returns
     -------
@@ -93,6 +97,7 @@ def armijo_backtracking(value_at, f0, slope, *, grad_l1_at=None, grad_l1=None, s
     if resolution is None:
         resolution = 16 * np.finfo(np.float64).eps
     eps = resolution * max(abs(f0), 1.0)
+    unresolved = 0
     for _ in range(max_halvings):
         f, state = value_at(t)
         if np.isfinite(f):
@@ -100,7 +105,12 @@ def armijo_backtracking(value_at, f0, slope, *, grad_l1_at=None, grad_l1=None, s
                 # The change is below what f resolves: judge by the gradient instead.
                 if grad_l1_at(t, state) < grad_l1:
                     return -t, f, state
+                unresolved += 1
+                if unresolved >= max_unresolved:
+                    break
             elif f <= f0 + sigma * t * slope:
                 return t, f, state
+            else:
+                unresolved = 0
         t *= shrink
     return None, f0, None
