@@ -8,6 +8,7 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..exceptions import PerfectSeparationWarning
@@ -153,8 +154,6 @@ def hard_class_weights(class_weight, classes, y_idx, sample_weight):
     ``"balanced"`` gives a class of zero weighted count (all its samples have
     weight 0) the weight 0 instead of infinity: that weight multiplies nothing.
     """
-    from sklearn.utils.class_weight import compute_class_weight
-
     with np.errstate(divide="ignore", invalid="ignore"):
         weights = compute_class_weight(class_weight, classes=classes, y=classes[y_idx],
                                        sample_weight=sample_weight)

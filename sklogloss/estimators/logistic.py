@@ -16,6 +16,7 @@ from ..utils._sklearn import _fit_context
 from ._base import (
     LINEAR_PARAMETER_CONSTRAINTS,
     check_sample_weight,
+    check_two_weighted_classes,
     hard_class_weights,
     label_repr,
     linear_scores,
@@ -239,11 +240,8 @@ default="auto"
         weight in every problem, as scikit-learn's one-vs-rest does.
         """
         if kind != "multilabel":
-            mass = sw @ T if kind == "multiclass" else np.array([sw @ (1 - T[:, 0]), sw @ T[:, 0]])
-            if np.count_nonzero(mass > 0) < 2:
-                raise ValueError(
-                    "Only one class has samples of positive weight; LogisticClassifier needs "
-                    "at least 2 classes. Check sample_weight.")
+            both = T if kind == "multiclass" else np.column_stack([1 - T[:, 0], T[:, 0]])
+            check_two_weighted_classes(both, sw, "LogisticClassifier")
         S = smooth_labels(T, self.label_smoothing, 2)
         cw = self.class_weight
         if cw is None:
