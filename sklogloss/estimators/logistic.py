@@ -381,7 +381,7 @@ default="auto"
         return log_sig - logsumexp(log_sig, axis=1, keepdims=True)
 
     def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`, computed stably for the binary case.
+        """Logarithm of :meth:`predict_proba`, computed in log space (finite for finite scores).
 
         Parameters
         ----------
