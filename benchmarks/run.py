@@ -19,6 +19,7 @@ glum is added as a contender when it is installed.
 """
 
 import argparse
+import contextlib
 import gc
 import statistics
 import sys
@@ -134,12 +135,18 @@ def make_glum(kind, C, n_samples):  # pragma: no cover - optional
                                       gradient_tol=1e-8)
 
 
-def fit_timed(est, X, y):
-    gc.collect()
+@contextlib.contextmanager
+def quiet_contenders():
+    """Contenders' convergence and linear-algebra warnings are not part of the report."""
     with warnings.catch_warnings():
-        # Contenders' convergence and linear-algebra warnings are not part of the report.
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("ignore", LinAlgWarning)
+        yield
+
+
+def fit_timed(est, X, y):
+    gc.collect()
+    with quiet_contenders():
         t0 = time.perf_counter()
         est.fit(X, y)
         return time.perf_counter() - t0
@@ -148,10 +155,7 @@ def fit_timed(est, X, y):
 def peak_memory(factory, X, y):
     gc.collect()
     tracemalloc.start()
-    with warnings.catch_warnings():
-        # Contenders' convergence and linear-algebra warnings are not part of the report.
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        warnings.simplefilter("ignore", LinAlgWarning)
+    with quiet_contenders():
         factory().fit(X, y)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()

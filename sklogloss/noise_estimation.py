@@ -102,7 +102,7 @@ def anchor_transition_matrix(proba, quantile=97.0):
     T = np.empty((K, K))
     for i in range(K):
         col = P[:, i]
-        threshold = np.percentile(col, quantile, method="higher") if quantile < 100 else col.max()
+        threshold = np.percentile(col, quantile, method="higher")  # 100: the maximum
         row = P[col == threshold].mean(axis=0)
         total = row.sum()
         T[i] = row / total if total > 0 else np.eye(K)[i]

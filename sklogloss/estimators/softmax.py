@@ -299,8 +299,9 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_ = np.array([result.n_iter], dtype=np.int32)
         self.classes_ = classes
         self.solver_ = solver
-        hard = kind == "labels" or np.all((T == 0) | (T == 1))  # one-hot rows are labels too
-        if np.isinf(self.C) and hard and self.label_smoothing == 0:
+        # Checked only without a penalty; one-hot probability rows are labels too.
+        if np.isinf(self.C) and self.label_smoothing == 0 \
+                and (kind == "labels" or np.all((T == 0) | (T == 1))):
             raw = obj.linear_predictor(result.coef)
             used = (sw > 0) & (Y.sum(axis=1) > 0)
             if np.all(raw[used].argmax(axis=1) == T[used].argmax(axis=1)):
