@@ -90,14 +90,29 @@ class ArrayDesign:
         return self.X @ W
 
     def rmatmul(self, G):
-        """``X.T @ G`` for ``G`` of shape ``(n,)`` or ``(n, K)``, computed in X's dtype, returned in float64."""
-        G = G.astype(self.dtype, copy=False)
+        """``X.T @ G`` for ``G`` of shape ``(n,)`` or ``(n, K)``, summed in float64, returned in float64.
+
+        A dense X below float64 is converted a row block at a time into a
+        float64 buffer that stays in cache: a float32 sum over every row has
+        a rounding floor above the stopping tolerances (a gradient error of
+        1e-8 on a 200,000-row problem, and steps of the Newton solvers that
+        the objective's change no longer resolves), while the buffer costs
+        less than the float64 pass over a float64 X would.
+        """
         if self.is_sparse:
-            out = self.X.T @ G
-        else:
-            out = G.T @ self.X
-            out = out.T
-        return np.asarray(out, dtype=np.float64)
+            return np.asarray(self.X.T @ G.astype(self.dtype, copy=False), dtype=np.float64)
+        G = G.astype(np.float64, copy=False)
+        if self.dtype == np.float64:
+            return np.asarray((G.T @ self.X).T)
+        rows = min(self.block_rows, self.n_samples)
+        buffer = np.empty((rows, self.n_features))
+        out = np.zeros((self.n_features,) + G.shape[1:])
+        for start in range(0, self.n_samples, rows):
+            Xb = self.X[start : start + rows]
+            Xb64 = buffer[: Xb.shape[0]]
+            np.copyto(Xb64, Xb)
+            out += Xb64.T @ G[start : start + rows]
+        return out
 
     def weighted_gram(self, d, nonneg=True):
         """``X.T @ diag(d) @ X`` as a dense float64 ``(p, p)`` array.
@@ -334,17 +349,38 @@ class LinearObjective:
 
     # ------------------------------------------------------------ raw scores
     def linear_predictor(self, coef):
-        """Raw predictions ``X @ W.T + b``: ``(n,)`` if ``K = 1`` else ``(n, K)``."""
+        """Raw predictions ``X @ W.T + b`` in float64: ``(n,)`` if ``K = 1`` else ``(n, K)``.
+
+        The product is computed in X's dtype, the intercept added in float64.
+        """
         W, b = self.unpack(coef)
         if self.n_outputs == 1:
-            raw = self.design.matmul(W[0])
+            raw = _f64(np.asarray(self.design.matmul(W[0])))
             if self.fit_intercept:
-                raw += raw.dtype.type(b[0])
+                raw += b[0]
         else:
-            raw = self.design.matmul(W.T)
+            raw = _f64(np.asarray(self.design.matmul(W.T)))
             if self.fit_intercept:
-                raw += b.astype(raw.dtype)
-        return np.asarray(raw)
+                raw += b
+        return raw
+
+    def round_coef(self, coef):
+        """``coef`` with its weights rounded to X's dtype (a copy; float64 X: ``coef`` itself).
+
+        ``X @ W`` is computed in X's dtype, so only weights that dtype holds
+        are seen exactly. Newton solvers round their steps: the scores they
+        carry from step to step (``raw + t * X @ step``, in float64) then are
+        those of the float64 coefficients they report, to the rounding of
+        each product, and the coefficients keep float64 resolution (the
+        float32 optimum rounded to float32 weights has a gradient of 3e-8 on
+        a 200,000 x 100 problem, above the default tolerance).
+        """
+        if self.design.dtype == np.float64:
+            return coef
+        coef = np.array(coef, dtype=np.float64)
+        W, _ = self.unpack(coef)
+        W[...] = W.astype(self.design.dtype)
+        return coef
 
     # --------------------------------------------------------------- values
     def _penalty(self, coef):

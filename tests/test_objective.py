@@ -99,11 +99,38 @@ def test_float32_agrees_with_float64():
     coef = np.random.default_rng(8).normal(scale=0.3, size=6)
     o64 = LinearObjective(X, y, loss, sample_weight=sw)
     o32 = LinearObjective(X.astype(np.float32), y.astype(np.float32), loss, sample_weight=sw)
-    assert o32.linear_predictor(coef).dtype == np.float32
+    # Products in float32, scores (with the intercept) and sums in float64.
+    assert o32.linear_predictor(coef).dtype == np.float64
     assert o32.loss(coef) == pytest.approx(o64.loss(coef), rel=1e-6)
     np.testing.assert_allclose(o32.gradient(coef), o64.gradient(coef), rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(o32.gradient_hessian(coef)[1], o64.gradient_hessian(coef)[1],
                                rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("K", [1, 3])
+def test_float32_rmatmul_sums_in_float64(order, K):
+    # X^T G over float32 rows equals the float64 product of the same numbers
+    # (a float32 accumulation is off by ~1e-7 relative on this many rows).
+    rng = np.random.default_rng(0)
+    n = 3 * 4096 + 17  # several blocks and a partial one
+    X32 = np.asarray(rng.normal(size=(n, 7)), dtype=np.float32, order=order)
+    G = rng.normal(size=(n, K)) if K > 1 else rng.normal(size=n)
+    exact = X32.astype(np.float64).T @ G
+    np.testing.assert_allclose(ArrayDesign(X32).rmatmul(G), exact, rtol=1e-13, atol=1e-11)
+
+
+def test_round_coef_rounds_weights_only():
+    X, y, loss, _ = _problem(True, n=50)
+    coef = np.random.default_rng(3).normal(size=18) / 3
+    o64 = LinearObjective(X, y, loss)
+    o32 = LinearObjective(X.astype(np.float32), y, loss)
+    assert o64.round_coef(coef) is coef
+    rounded = o32.round_coef(coef)
+    W, b = o32.unpack(rounded)
+    W0, b0 = o32.unpack(coef)
+    assert np.array_equal(W, W0.astype(np.float32).astype(np.float64)) and not np.array_equal(W, W0)
+    assert np.array_equal(b, b0)  # the intercept is added in float64
 
 
 def test_integer_weights_equal_row_repetition():

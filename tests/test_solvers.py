@@ -92,6 +92,20 @@ def test_newton_on_sparse_and_float32_matches_dense(data):
             np.testing.assert_allclose(r.coef, r0.coef, atol=atol)
 
 
+@pytest.mark.parametrize("name", ["newton-cholesky", "newton-cg"])
+def test_newton_on_float32_reaches_a_float64_tolerance(name):
+    # Scores and sums in float64, steps rounded to float32: the solver reaches a
+    # tolerance below what float32 sums over 60,000 rows resolve (~1e-8), and the
+    # gradient it reports is that of the float32 data in exact arithmetic.
+    X, y = make_classification(n_samples=60_000, n_features=20, n_informative=10, random_state=0)
+    X32 = X.astype(np.float32)
+    obj32 = LinearObjective(X32, y.astype(float), BinomialLoss())
+    obj64 = LinearObjective(X32.astype(np.float64), y.astype(float), BinomialLoss())
+    res = SOLVERS[name](tol=1e-10).solve(obj32, obj32.zero_coef())
+    assert res.converged, res.message
+    assert np.max(np.abs(obj64.gradient(res.coef))) < 1e-9
+
+
 def test_soft_threshold_is_the_l1_prox():
     rng = np.random.default_rng(3)
     x = rng.normal(size=50)

@@ -53,7 +53,7 @@ class _TruncatedNegBinObjective:
     so the Newton solvers can carry them along a search direction as for a
     :class:`~sklogloss.objective.LinearObjective`. The scaling is the same:
     ``sum_i s_i loss_i / S + alpha / 2 * ||w||^2``; ``theta`` is not penalised.
-    Provides what the smooth solvers use: ``linear_predictor``, ``null_space``,
+    Provides what the smooth solvers use: ``linear_predictor``, ``round_coef``, ``null_space``,
     ``loss``, ``loss_gradient``, ``gradient``, ``gradient_hessian``, ``gradient_hessp``.
     """
 
@@ -83,6 +83,10 @@ class _TruncatedNegBinObjective:
     def linear_predictor(self, coef):
         """``X @ w + b``, shape ``(n,)``."""
         return self.base.linear_predictor(coef[:-1])
+
+    def round_coef(self, coef):
+        """``coef`` with its weights rounded to X's dtype (see ``LinearObjective.round_coef``)."""
+        return np.append(self.base.round_coef(coef[:-1]), coef[-1])
 
     @staticmethod
     def _feasible(coef):

@@ -49,7 +49,7 @@ class NewtonSolver(ABC):
     def setup(self, objective, coef0):
         """Set ``obj``, ``coef``, ``raw`` (linear predictor) and ``value``."""
         self.obj = objective
-        self.coef = np.array(coef0, dtype=np.float64)
+        self.coef = np.array(objective.round_coef(np.asarray(coef0, dtype=np.float64)))
         self.raw = objective.linear_predictor(self.coef)
         self.value = objective.loss(self.coef, self.raw)
         self.stalls = 0
@@ -91,22 +91,25 @@ class NewtonSolver(ABC):
         if not slope < 0:
             # Not a descent direction (numerical breakdown): fall back to steepest descent.
             step = -self.grad
-            slope = -float(np.dot(self.grad, self.grad))
+        # The scores move by X @ step exactly when X's dtype holds step.
+        step = obj.round_coef(step)
+        slope = float(np.dot(self.grad, step))
         raw_step = obj.linear_predictor(step)
         coef, raw = self.coef, self.raw
 
         def value_at(t):
             c = coef + t * step
-            r = raw + raw.dtype.type(t) * raw_step
+            r = raw + t * raw_step
             return obj.loss(c, r), (c, r)
 
         def grad_l1_at(t, state):
             return float(np.abs(obj.gradient(*state)).sum())
 
-        # The loss is evaluated from scores in X's dtype: f resolves no better.
+        # The scores along the step are float64 whatever X's dtype: the change
+        # of f between two points of the line is resolved to float64 precision.
         t, value, state = armijo_backtracking(
             value_at, self.value, slope, grad_l1_at=grad_l1_at,
-            grad_l1=float(np.abs(self.grad).sum()), resolution=16 * np.finfo(raw.dtype).eps)
+            grad_l1=float(np.abs(self.grad).sum()))
         if t is None:
             return False
         self.rounding_step = t < 0
