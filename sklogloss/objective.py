@@ -58,6 +58,10 @@ class ArrayDesign:
         The validated design matrix.
     block_rows : int, default=4096
         Rows per block for the Gram matrices.
+    float64_sums : bool, default=True
+        Whether :meth:`rmatmul` sums in float64 when X is float32. ``False``
+        keeps the sums in X's dtype (faster, with a rounding floor): for a
+        row sample that only serves estimates (see :meth:`take_rows`).
 
     Examples
     --------
@@ -69,9 +73,10 @@ class ArrayDesign:
            [ 8. , 12. ]])
     """
 
-    def __init__(self, X, block_rows=4096):
+    def __init__(self, X, block_rows=4096, float64_sums=True):
         self.X = X
         self.block_rows = int(block_rows)
+        self.float64_sums = bool(float64_sums)
         self.n_samples, self.n_features = X.shape
         self.dtype = X.dtype
         self.is_sparse = sp.issparse(X)
@@ -97,13 +102,14 @@ class ArrayDesign:
         a rounding floor above the stopping tolerances (a gradient error of
         1e-8 on a 200,000-row problem, and steps of the Newton solvers that
         the objective's change no longer resolves), while the buffer costs
-        less than the float64 pass over a float64 X would.
+        less than the float64 pass over a float64 X would. A CSR X sums in
+        its dtype: each column's sum runs over its non-zeros only.
         """
         if self.is_sparse:
             return np.asarray(self.X.T @ G.astype(self.dtype, copy=False), dtype=np.float64)
+        if self.dtype == np.float64 or not self.float64_sums:
+            return np.asarray((G.astype(self.dtype, copy=False).T @ self.X).T, dtype=np.float64)
         G = G.astype(np.float64, copy=False)
-        if self.dtype == np.float64:
-            return np.asarray((G.T @ self.X).T)
         rows = min(self.block_rows, self.n_samples)
         buffer = np.empty((rows, self.n_features))
         out = np.zeros((self.n_features,) + G.shape[1:])
@@ -187,11 +193,15 @@ class ArrayDesign:
         return out
 
     def take_rows(self, rows, dtype=None):
-        """A design on a subset of rows (a copy of those rows only), optionally cast to ``dtype``."""
+        """A design on a subset of rows (a copy of those rows only), optionally cast to ``dtype``.
+
+        The subset serves estimates (sampled Hessians, a start point): its
+        products keep their sums in its dtype (``float64_sums=False``).
+        """
         Xr = self.X[rows]
         if dtype is not None:
             Xr = Xr.astype(dtype, copy=False)
-        return ArrayDesign(Xr, self.block_rows)
+        return ArrayDesign(Xr, self.block_rows, float64_sums=False)
 
     def squared_norm_bound(self):
         """``||X||_2^2`` (largest squared singular value), estimated from above.
