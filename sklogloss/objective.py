@@ -499,8 +499,11 @@ class LinearObjective:
         H[diag, diag] += self.l2_strength
         return grad, H
 
-    def gradient_hessp(self, coef, raw=None):
-        """Gradient and a function ``v -> H v`` (two passes over X per product)."""
+    def gradient_hessp(self, coef, raw=None, gradient=True):
+        """Gradient and a function ``v -> H v`` (two passes over X per product).
+
+        ``gradient=False`` skips the gradient's pass over X and returns ``None`` for it.
+        """
         if raw is None:
             raw = self.linear_predictor(coef)
         if self.n_outputs == 1:
@@ -516,7 +519,7 @@ class LinearObjective:
             def raw_hessp(r):
                 return per_sample_hessp(r) * sw
 
-        grad = self._grad_from_raw_grad(coef, self._weight_rows(G))
+        grad = self._grad_from_raw_grad(coef, self._weight_rows(G)) if gradient else None
 
         def hessp(v):
             # H v = X^T D X v (+ intercept terms) + l2 * v_W: the penalty term

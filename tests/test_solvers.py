@@ -106,6 +106,29 @@ def test_newton_on_float32_reaches_a_float64_tolerance(name):
     assert np.max(np.abs(obj64.gradient(res.coef))) < 1e-9
 
 
+@pytest.mark.parametrize("name", ["newton-cholesky", "newton-cg"])
+def test_newton_computes_each_gradient_once(name, monkeypatch):
+    # A tol below what the objective's change resolves makes the line search
+    # accept the last steps on its gradient test; the next iteration reuses
+    # that gradient instead of a second pass over X at the same point.
+    X, y = make_classification(n_samples=30_000, n_features=10, random_state=1)
+    obj = LinearObjective(X, y.astype(float), BinomialLoss())
+    points = []  # the scores at which a full gradient was computed
+
+    def recording(method):
+        def wrapped(self, coef, raw=None, *args, **kwargs):
+            if self is obj and kwargs.get("gradient", True):  # not the row sample's
+                points.append(hash(raw.tobytes()))
+            return method(self, coef, raw, *args, **kwargs)
+        return wrapped
+
+    for method in ("gradient", "gradient_hessp"):
+        monkeypatch.setattr(LinearObjective, method, recording(getattr(LinearObjective, method)))
+    res = SOLVERS[name](tol=1e-13, hessian_rows=2000).solve(obj, obj.zero_coef())
+    assert res.converged and res.n_iter > 3
+    assert len(points) == len(set(points))
+
+
 def test_soft_threshold_is_the_l1_prox():
     rng = np.random.default_rng(3)
     x = rng.normal(size=50)

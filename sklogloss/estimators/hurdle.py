@@ -139,12 +139,13 @@ class _TruncatedNegBinObjective:
         """Gradient of the scaled objective."""
         return self.loss_gradient(coef, raw)[1]
 
-    def _second_order(self, coef, raw):
+    def _second_order(self, coef, raw, gradient=True):
         if raw is None:
             raw = self.linear_predictor(coef)
         g_r, g_t, h_rr, h_rt, h_tt = self._loss_fn(coef).hessian_log_theta(self.y, raw)
         sw = self.base.sw64
-        return self._gradient(coef, g_r, g_t), sw * h_rr, sw * h_rt, float(sw @ h_tt)
+        grad = self._gradient(coef, g_r, g_t) if gradient else None
+        return grad, sw * h_rr, sw * h_rt, float(sw @ h_tt)
 
     def gradient_hessian(self, coef, raw=None):
         """Gradient and the full (observed) Hessian, ``(size, size)``."""
@@ -165,9 +166,9 @@ class _TruncatedNegBinObjective:
         H[idx, idx] += self.l2_strength
         return grad, H
 
-    def gradient_hessp(self, coef, raw=None):
-        """Gradient and a function ``v -> H v`` (two passes over X per product)."""
-        grad, d_rr, d_rt, h_tt = self._second_order(coef, raw)
+    def gradient_hessp(self, coef, raw=None, gradient=True):
+        """Gradient (``None`` if not ``gradient``) and a function ``v -> H v`` (two passes over X per product)."""
+        grad, d_rr, d_rt, h_tt = self._second_order(coef, raw, gradient)
         p = self.n_features
 
         def hessp(v):

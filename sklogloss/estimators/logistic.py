@@ -6,7 +6,7 @@ import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import column_or_1d
 from threadpoolctl import threadpool_limits
 
@@ -218,7 +218,10 @@ default="auto"
                     f"probability of class 1, and must lie in [0, 1]; got values in "
                     f"[{T.min():g}, {T.max():g}]. Pass class labels as integers or strings.")
             return "soft", np.array([0, 1]), T[:, None]
-        check_classification_targets(y)
+        if target_type not in ("binary", "multiclass"):
+            # check_classification_targets' test, without a second type_of_target pass.
+            raise ValueError(f"Unknown label type: {target_type}. Pass class labels (integers or "
+                             "strings) or probabilities of class 1 in [0, 1].")
         classes, y_idx = np.unique(y, return_inverse=True)
         if classes.size < 2:
             raise ValueError(
