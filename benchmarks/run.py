@@ -232,8 +232,10 @@ def run_problem(name, rounds, target, C=1.0, budget=60.0):
             f = objective_of(est, X, y, C, kind)
             calib[(solver, tol)] = (t, f)
             best = min(best, f)
-            # Stop at the loosest tol that reaches the target, or when too slow.
-            if (f - best) / abs(best) <= target or t > budget:
+            # Stop at the loosest tol that reaches the target, or when the next,
+            # tighter tol would likely exceed the budget (sag took 45 s at 1e-4
+            # and 367 s at 1e-6 on the sparse problem).
+            if (f - best) / abs(best) <= target or t > budget / 2:
                 break
         print(f"  calibrated {solver}: " + ", ".join(
             f"tol={tol:g} {calib[(solver, tol)][0]:.2f}s" for tol in TOL_LADDER if (solver, tol) in calib),

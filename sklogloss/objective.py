@@ -517,7 +517,9 @@ class LinearObjective:
             sw = self.sw64[:, None]
 
             def raw_hessp(r):
-                return per_sample_hessp(r) * sw
+                out = per_sample_hessp(r)
+                out *= sw
+                return out
 
         grad = self._grad_from_raw_grad(coef, self._weight_rows(G)) if gradient else None
 

@@ -111,8 +111,15 @@ class MultinomialLoss:
 
     def loss(self, y, raw):
         """Per-sample loss, shape ``(n,)``."""
-        log_s, shifted, _ = _shifted_softmax(raw)
-        return _cross_entropy(y, log_s, shifted)
+        # As _shifted_softmax, without keeping the probabilities: one (n, K)
+        # temporary, which the line searches of a multinomial fit allocate often.
+        shifted = raw - raw.max(axis=1, keepdims=True)
+        yz = np.einsum("ij,ij->i", y, shifted)
+        np.exp(shifted, out=shifted)
+        out = np.log(shifted.sum(axis=1))
+        out *= y.sum(axis=1)
+        out -= yz
+        return out
 
     def loss_gradient(self, y, raw):
         """Per-sample loss ``(n,)`` and gradient ``(n, K)``."""
@@ -161,9 +168,11 @@ class MultinomialLoss:
         """
         p = _shifted_softmax(raw)[2]
         ysum = y.sum(axis=1)
-        grad = p * ysum[:, None]
-        grad -= y
-        ps = p * ysum[:, None]
+        if np.all(ysum == 1):  # probability rows: s * P is P
+            ps = p
+        else:
+            ps = p * ysum[:, None]
+        grad = ps - y
 
         def hessp(v):
             pv = np.einsum("ij,ij->i", p, v)

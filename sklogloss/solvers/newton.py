@@ -8,7 +8,7 @@
 
 The template (:meth:`NewtonSolver.solve`) is::
 
-    setup -> [update_gradient_hessian -> check_convergence -> inner_solve -> line_search]*
+    setup -> [update_gradient_hessian -> check_convergence -> inner_solve -> release -> line_search]*
 
 and each hook says which attributes it sets. The raw predictions ``X @ coef``
 are carried from one iteration to the next and along the search direction,
@@ -88,6 +88,9 @@ class NewtonSolver(ABC):
     def inner_solve(self):
         """Set ``step``, a descent direction (ideally ``-H^{-1} grad``)."""
 
+    def release(self):
+        """Drop what only :meth:`inner_solve` needed (per-sample arrays) before the line search."""
+
     def line_search(self):
         """Move ``coef``, ``raw`` and ``value`` along ``step``; return False if stuck.
 
@@ -107,7 +110,8 @@ class NewtonSolver(ABC):
 
         def value_at(t):
             c = coef + t * step
-            r = raw + t * raw_step
+            r = raw_step * t  # raw + t * raw_step with one (n, K) allocation
+            r += raw
             return obj.loss(c, r), [c, r, None]
 
         def grad_l1_at(t, state):
@@ -143,6 +147,7 @@ class NewtonSolver(ABC):
                 message = "no progress at machine precision (the objective and gradient no longer shrink)"
                 break
             self.inner_solve()
+            self.release()
             if not self.line_search():
                 message = "line search found no decrease (objective at machine precision)"
                 break
@@ -464,6 +469,10 @@ class NewtonCGSolver(NewtonSolver):
         else:
             inv = 1.0 / np.maximum(diag, max(float(diag.max(initial=0.0)), np.finfo(float).tiny) * 1e-12)
             self.precond = lambda r: inv * r
+
+    def release(self):
+        """Drop the Hessian-vector product: it holds per-sample arrays of the size of the scores."""
+        self.hessp = None
 
     def inner_solve(self):
         """Preconditioned CG on ``H step = -grad``."""
