@@ -136,8 +136,9 @@ def run_solver(estimator, objective, coef0, solver, label=""):
             f"solver={solver!r} did not reach tol={estimator.tol:g}{label} in {result.n_iter} "
             f"iterations (max|gradient| = {result.grad_max:.3g}; {result.message}). Increase "
             "max_iter, scale the features (e.g. StandardScaler) or loosen tol."
-            + (" With float32 X the gradient itself resolves to about 1e-7 (1e-6 for lbfgs, "
-               "which compares objective values): use float64 X for a tighter tol."
+            + (" With float32 X, lbfgs and the proximal solvers see the coefficients rounded to "
+               "float32 (a gradient floor of about 1e-7, 1e-6 for lbfgs, which compares objective "
+               "values) and a CSR X sums in float32: use float64 X for a tighter tol."
                if objective.design.dtype == np.float32 else ""),
             ConvergenceWarning)
     return result

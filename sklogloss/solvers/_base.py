@@ -76,7 +76,7 @@ def armijo_backtracking(value_at, f0, slope, *, grad_l1_at=None, grad_l1=None, s
     resolution : float, optional
         Relative precision of ``f``: changes below ``resolution * max(|f0|, 1)``
         count as rounding. Default ``16 * eps`` of float64; an objective
-        evaluated from float32 scores resolves less.
+        evaluated from coarser scores resolves less.
     max_unresolved : int, default=4
         Give up after this many steps in a row whose change of ``f`` is below
         its resolution and whose gradient is no smaller: shorter steps only
