@@ -94,8 +94,35 @@ class ArrayDesign:
             return (W.T @ self.X.T).T
         return self.X @ W
 
+    def matmul64(self, W):
+        """``X @ W`` in float64 arithmetic whatever X's dtype, returned in float64.
+
+        ``W`` is not rounded to X's dtype and the sums are float64: the scores
+        of float64 coefficients on float32 data, for checking what products
+        in X's dtype carried along a solver's path (dense X: row blocks
+        converted in a buffer; CSR: its values converted for this product).
+        """
+        W = np.asarray(W, dtype=np.float64)
+        if self.dtype == np.float64:
+            return np.asarray(self.matmul(W))
+        if self.is_sparse:
+            return np.asarray(self.X.astype(np.float64) @ W)
+        rows = self._buffer_rows()
+        buffer = np.empty((rows, self.n_features))
+        out = np.empty((self.n_samples,) + W.shape[1:])
+        for start in range(0, self.n_samples, rows):
+            Xb = self.X[start : start + rows]
+            Xb64 = buffer[: Xb.shape[0]]
+            np.copyto(Xb64, Xb)
+            np.matmul(Xb64, W, out=out[start : start + rows])
+        return out
+
+    def _buffer_rows(self):
+        # Rows of a float64 conversion buffer: at most 4096 and 4 MB.
+        return max(1, min(self.block_rows, self.n_samples, (1 << 19) // max(self.n_features, 1)))
+
     def rmatmul(self, G):
-        """``X.T @ G`` for ``G`` of shape ``(n,)`` or ``(n, K)``, summed in float64, returned in float64.
+        """``X.T @ G`` for ``G`` of shape ``(n,)`` or ``(n, K)``, returned in float64.
 
         A dense X below float64 is converted a row block at a time into a
         float64 buffer that stays in cache: a float32 sum over every row has
@@ -110,7 +137,7 @@ class ArrayDesign:
         if self.dtype == np.float64 or not self.float64_sums:
             return np.asarray((G.astype(self.dtype, copy=False).T @ self.X).T, dtype=np.float64)
         G = G.astype(np.float64, copy=False)
-        rows = min(self.block_rows, self.n_samples)
+        rows = self._buffer_rows()
         buffer = np.empty((rows, self.n_features))
         out = np.zeros((self.n_features,) + G.shape[1:])
         for start in range(0, self.n_samples, rows):
@@ -358,18 +385,20 @@ class LinearObjective:
         return sub
 
     # ------------------------------------------------------------ raw scores
-    def linear_predictor(self, coef):
+    def linear_predictor(self, coef, exact=False):
         """Raw predictions ``X @ W.T + b`` in float64: ``(n,)`` if ``K = 1`` else ``(n, K)``.
 
-        The product is computed in X's dtype, the intercept added in float64.
+        The product is computed in X's dtype (``exact=True``: in float64
+        arithmetic, see ``ArrayDesign.matmul64``), the intercept added in float64.
         """
         W, b = self.unpack(coef)
+        matmul = self.design.matmul64 if exact else self.design.matmul
         if self.n_outputs == 1:
-            raw = _f64(np.asarray(self.design.matmul(W[0])))
+            raw = _f64(np.asarray(matmul(W[0])))
             if self.fit_intercept:
                 raw += b[0]
         else:
-            raw = _f64(np.asarray(self.design.matmul(W.T)))
+            raw = _f64(np.asarray(matmul(W.T)))
             if self.fit_intercept:
                 raw += b
         return raw

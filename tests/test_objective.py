@@ -120,6 +120,19 @@ def test_float32_rmatmul_sums_in_float64(order, K):
     np.testing.assert_allclose(ArrayDesign(X32).rmatmul(G), exact, rtol=1e-13, atol=1e-11)
 
 
+@pytest.mark.parametrize("kind", ["C", "F", "csr"])
+@pytest.mark.parametrize("K", [1, 3])
+def test_matmul64_is_the_float64_product_of_float32_values(kind, K):
+    rng = np.random.default_rng(1)
+    X32 = np.asarray(rng.normal(size=(5000, 9)) + 30, dtype=np.float32, order="C" if kind == "csr" else kind)
+    W = rng.normal(size=(9, K)) if K > 1 else rng.normal(size=9)
+    exact = X32.astype(np.float64) @ W
+    design = ArrayDesign(sp.csr_matrix(X32) if kind == "csr" else X32, block_rows=1000)
+    np.testing.assert_allclose(design.matmul64(W), exact, rtol=1e-12, atol=1e-12 * np.abs(exact).max())
+    # The float32 product rounds W and sums in float32: far coarser on these offset columns.
+    assert np.max(np.abs(np.asarray(design.matmul(W), dtype=np.float64) - exact)) > 1e-6
+
+
 def test_round_coef_rounds_weights_only():
     X, y, loss, _ = _problem(True, n=50)
     coef = np.random.default_rng(3).normal(size=18) / 3

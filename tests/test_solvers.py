@@ -107,6 +107,24 @@ def test_newton_on_float32_reaches_a_float64_tolerance(name):
 
 
 @pytest.mark.parametrize("name", ["newton-cholesky", "newton-cg"])
+def test_newton_on_badly_scaled_float32_reports_the_exact_gradient(name):
+    # Offset, collinear columns on scales 1e-2 to 1e3: float32 products of the
+    # steps drift the carried scores from X @ coef by more than tol. What the
+    # solver reports (converged or not, grad_max) must hold for the exact scores.
+    X, y = make_classification(20_000, 20, n_redundant=10, random_state=0)
+    X32 = (X * np.logspace(-2, 3, 20) + 50).astype(np.float32)
+    obj32 = LinearObjective(X32, y.astype(float), BinomialLoss())
+    obj64 = LinearObjective(X32.astype(np.float64), y.astype(float), BinomialLoss())
+    res = SOLVERS[name](tol=1e-8).solve(obj32, obj32.zero_coef())
+    exact = np.max(np.abs(obj64.gradient(res.coef)))
+    if name == "newton-cg":
+        assert res.converged, res.message
+    if res.converged:
+        assert exact <= 1e-8
+    assert exact == pytest.approx(res.grad_max, rel=0.1)
+
+
+@pytest.mark.parametrize("name", ["newton-cholesky", "newton-cg"])
 def test_newton_computes_each_gradient_once(name, monkeypatch):
     # A tol below what the objective's change resolves makes the line search
     # accept the last steps on its gradient test; the next iteration reuses

@@ -80,9 +80,9 @@ class _TruncatedNegBinObjective:
         """No direction leaves the objective constant: an empty ``(size, 0)`` basis."""
         return np.zeros((self.size, 0))
 
-    def linear_predictor(self, coef):
-        """``X @ w + b``, shape ``(n,)``."""
-        return self.base.linear_predictor(coef[:-1])
+    def linear_predictor(self, coef, exact=False):
+        """``X @ w + b``, shape ``(n,)`` (see ``LinearObjective.linear_predictor``)."""
+        return self.base.linear_predictor(coef[:-1], exact=exact)
 
     def round_coef(self, coef):
         """``coef`` with its weights rounded to X's dtype (see ``LinearObjective.round_coef``)."""
@@ -103,7 +103,7 @@ class _TruncatedNegBinObjective:
     def _rows_to_coef(self, G):
         """``[X^T G, sum G]`` (float64) for per-sample values ``G`` already weighted."""
         out = np.empty(self.base.n_dof)
-        out[: self.n_features] = self.design.rmatmul(G.astype(self.design.dtype, copy=False))
+        out[: self.n_features] = self.design.rmatmul(G)
         if self.fit_intercept:
             out[-1] = G.sum()
         return out
@@ -154,7 +154,7 @@ class _TruncatedNegBinObjective:
         H = np.empty((self.size, self.size))
         H[:p, :p] = self.design.weighted_gram(d_rr, nonneg=False)
         if self.fit_intercept:
-            col = self.design.rmatmul(d_rr.astype(self.design.dtype, copy=False))
+            col = self.design.rmatmul(d_rr)
             H[:p, p] = col
             H[p, :p] = col
             H[p, p] = d_rr.sum()

@@ -49,7 +49,8 @@ class NewtonSolver(ABC):
     def setup(self, objective, coef0):
         """Set ``obj``, ``coef``, ``raw`` (linear predictor) and ``value``."""
         self.obj = objective
-        self.coef = np.array(objective.round_coef(np.asarray(coef0, dtype=np.float64)))
+        coef0 = np.asarray(coef0, dtype=np.float64)
+        self.coef = np.array(objective.round_coef(coef0) if hasattr(objective, "round_coef") else coef0)
         self.raw = objective.linear_predictor(self.coef)
         self.value = objective.loss(self.coef, self.raw)
         self.stalls = 0
@@ -57,6 +58,26 @@ class NewtonSolver(ABC):
         self.grad_max = np.inf
         # The gradient at ``coef`` when the line search already computed it.
         self.known_grad = None
+
+    def rescore(self):
+        """Recompute the scores of ``coef`` exactly; return True if ``grad`` then exceeds ``tol``.
+
+        The scores are carried from step to step (``raw + t * X @ step``); in
+        float64 that costs nothing in accuracy, but with a float32 X each
+        product is rounded, and on badly scaled data (offset or collinear
+        columns) the carried scores can drift from ``X @ coef`` by more than
+        the gradient the stopping test sees. Before convergence is reported,
+        the scores are recomputed in float64 arithmetic (one pass) and the
+        gradient checked there; the iteration goes on from them if needed.
+        """
+        obj = self.obj
+        if getattr(obj.design, "dtype", np.float64) == np.float64 or not hasattr(obj.design, "matmul64"):
+            return False
+        self.raw = obj.linear_predictor(self.coef, exact=True)
+        self.value = obj.loss(self.coef, self.raw)
+        self.grad = self.known_grad = obj.gradient(self.coef, self.raw)
+        self.grad_max = float(np.max(np.abs(self.grad), initial=0.0))
+        return self.grad_max > self.tol
 
     def gradient_at_coef(self):
         """The gradient at ``coef``: the line search's if it computed one, else a fresh one."""
@@ -103,8 +124,12 @@ class NewtonSolver(ABC):
             # Not a descent direction (numerical breakdown): fall back to steepest descent.
             step = -self.grad
         # The scores move by X @ step exactly when X's dtype holds step.
-        step = obj.round_coef(step)
+        round_coef = getattr(obj, "round_coef", lambda c: c)
+        step = round_coef(step)
         slope = float(np.dot(self.grad, step))
+        if not slope < 0:  # rounding spoilt a direction of (almost) no descent
+            step = round_coef(-self.grad)
+            slope = float(np.dot(self.grad, step))
         raw_step = obj.linear_predictor(step)
         coef, raw = self.coef, self.raw
 
@@ -139,8 +164,12 @@ class NewtonSolver(ABC):
         for it in range(self.max_iter + 1):
             self.update_gradient_hessian()
             if self.check_convergence():
-                converged, message = True, "gradient below tol"
-                break
+                if not self.rescore():
+                    converged, message = True, "gradient below tol"
+                    break
+                # The carried scores had drifted from X @ coef: go on from the exact ones.
+                self.update_gradient_hessian()
+                self.check_convergence()
             if it == self.max_iter:
                 break
             if self.stalls >= 3:
@@ -340,7 +369,8 @@ def _start_from_sample(solver, objective, sample, coef0):
     far from it.
     """
     g0 = sample.gradient(np.asarray(coef0, dtype=np.float64))
-    tol = max(solver.tol, 1e-2 * float(np.max(np.abs(g0), initial=0.0)))
+    # (Not below 1e-6: a warm start near the sample's optimum needs no more.)
+    tol = max(solver.tol, 1e-6, 1e-2 * float(np.max(np.abs(g0), initial=0.0)))
     presolver = NewtonCholeskySolver(tol=tol, max_iter=solver.max_iter, hessian_rows=None)
     pre = presolver.solve(sample, coef0)
     W0, _ = objective.unpack(np.asarray(coef0, dtype=np.float64))
@@ -440,9 +470,11 @@ class NewtonCGSolver(NewtonSolver):
 
     def update_gradient_hessian(self):
         """Set ``grad``, ``hessp`` and ``precond`` (a function ``r -> M^{-1} r``)."""
-        self.grad, self.hessp = self.obj.gradient_hessp(self.coef, self.raw, gradient=self.known_grad is None)
-        if self.grad is None:
+        if self.known_grad is None:
+            self.grad, self.hessp = self.obj.gradient_hessp(self.coef, self.raw)
+        else:
             self.grad = self.known_grad
+            self.hessp = self.obj.gradient_hessp(self.coef, self.raw, gradient=False)[1]
         if self.hess_obj is not None:
             H = self.curvature.update(self.coef, self.grad)
             if H is self.factored:
