@@ -29,8 +29,9 @@ Conventions (fixed once, used by every solver and estimator)
   methods: ``matmul``, ``rmatmul`` and ``weighted_gram`` for the loss,
   gradient and Hessians, ``squared_norm_bound`` for first-order step sizes,
   and, for the solvers that use them, ``squared_rmatmul`` (the Jacobi
-  preconditioner), ``take_rows`` (row-sampled Hessians) and ``kron_gram``
-  (multinomial Hessians in one product).
+  preconditioner), ``take_rows`` (row-sampled Hessians), ``kron_gram``
+  (multinomial Hessians in one product) and ``matmul64`` (float64 scores
+  of a float32 design, to check a solver's carried scores).
 """
 
 import copy

@@ -67,8 +67,8 @@ class NewtonSolver(ABC):
         product is rounded, and on badly scaled data (offset or collinear
         columns) the carried scores can drift from ``X @ coef`` by more than
         the gradient the stopping test sees. Before convergence is reported,
-        the scores are recomputed in float64 arithmetic (one pass) and the
-        gradient checked there; the iteration goes on from them if needed.
+        the scores are recomputed in float64 arithmetic and the gradient
+        checked there (two passes); the iteration goes on from them if needed.
         """
         obj = self.obj
         if getattr(obj.design, "dtype", np.float64) == np.float64 or not hasattr(obj.design, "matmul64"):
