@@ -110,7 +110,7 @@ class ArrayDesign:
             return np.asarray(self.X.astype(np.float64) @ W)
         rows = self._buffer_rows()
         buffer = np.empty((rows, self.n_features))
-        out = np.empty((self.n_samples,) + W.shape[1:])
+        out = np.empty((self.n_samples,) + W.shape[1:], order="F")  # column-major, as matmul
         for start in range(0, self.n_samples, rows):
             Xb = self.X[start : start + rows]
             Xb64 = buffer[: Xb.shape[0]]
@@ -122,8 +122,11 @@ class ArrayDesign:
         # Rows of a float64 conversion buffer: at most 4096 and 4 MB.
         return max(1, min(self.block_rows, self.n_samples, (1 << 19) // max(self.n_features, 1)))
 
-    def rmatmul(self, G):
+    def rmatmul(self, G, exact=None):
         """``X.T @ G`` for ``G`` of shape ``(n,)`` or ``(n, K)``, returned in float64.
+
+        ``exact=False`` keeps the sums in X's dtype (for Hessian-vector products,
+        which are approximations anyway); ``None`` means ``float64_sums``.
 
         A dense X below float64 is converted a row block at a time into a
         float64 buffer that stays in cache: a float32 sum over every row has
@@ -135,7 +138,7 @@ class ArrayDesign:
         """
         if self.is_sparse:
             return np.asarray(self.X.T @ G.astype(self.dtype, copy=False), dtype=np.float64)
-        if self.dtype == np.float64 or not self.float64_sums:
+        if self.dtype == np.float64 or not (self.float64_sums if exact is None else exact):
             return np.asarray((G.astype(self.dtype, copy=False).T @ self.X).T, dtype=np.float64)
         G = G.astype(np.float64, copy=False)
         rows = self._buffer_rows()
@@ -444,15 +447,19 @@ class LinearObjective:
             raw = self.linear_predictor(coef)
         return self._weighted_sum(self.loss_fn.loss(self.y, _f64(raw))) + self._penalty(coef)
 
-    def _grad_from_raw_grad(self, coef, G):
-        """Assemble the flat gradient from the per-sample gradient ``G`` (already weighted)."""
+    def _grad_from_raw_grad(self, coef, G, exact=None):
+        """Assemble the flat gradient from the per-sample gradient ``G`` (already weighted).
+
+        ``exact`` is passed to ``rmatmul`` (``False`` for Hessian-vector products).
+        """
         grad = np.empty((self.n_outputs, self.n_dof))
+        rmatmul = self.design.rmatmul if exact is None else (lambda G: self.design.rmatmul(G, exact=exact))
         if self.n_outputs == 1:
-            grad[0, : self.n_features] = self.design.rmatmul(G)
+            grad[0, : self.n_features] = rmatmul(G)
             if self.fit_intercept:
                 grad[0, -1] = G.sum(dtype=np.float64)
         else:
-            grad[:, : self.n_features] = self.design.rmatmul(G).T
+            grad[:, : self.n_features] = rmatmul(G).T
             if self.fit_intercept:
                 grad[:, -1] = G.sum(axis=0, dtype=np.float64)
         W, _ = self.unpack(coef)
@@ -556,7 +563,9 @@ class LinearObjective:
         def hessp(v):
             # H v = X^T D X v (+ intercept terms) + l2 * v_W: the penalty term
             # is the ``l2 * W`` that _grad_from_raw_grad adds for W = v_W.
-            return self._grad_from_raw_grad(v, raw_hessp(self.linear_predictor(v)))
+            # A dense float32 X sums in float32 here: CG needs no more.
+            exact = None if getattr(self.design, "is_sparse", True) else False
+            return self._grad_from_raw_grad(v, raw_hessp(self.linear_predictor(v)), exact=exact)
 
         return grad, hessp
 

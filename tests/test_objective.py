@@ -118,6 +118,10 @@ def test_float32_rmatmul_sums_in_float64(order, K):
     G = rng.normal(size=(n, K)) if K > 1 else rng.normal(size=n)
     exact = X32.astype(np.float64).T @ G
     np.testing.assert_allclose(ArrayDesign(X32).rmatmul(G), exact, rtol=1e-13, atol=1e-11)
+    # exact=False (Hessian-vector products): the float32 product itself.
+    fast = ArrayDesign(X32).rmatmul(G, exact=False)
+    np.testing.assert_array_equal(fast, (G.astype(np.float32).T @ X32).T.astype(np.float64))
+    assert not np.array_equal(fast, ArrayDesign(X32).rmatmul(G))
 
 
 @pytest.mark.parametrize("kind", ["C", "F", "csr"])
