@@ -108,19 +108,23 @@ class ArrayDesign:
             return np.asarray(self.matmul(W))
         if self.is_sparse:
             return np.asarray(self.X.astype(np.float64) @ W)
-        rows = self._buffer_rows()
-        buffer = np.empty((rows, self.n_features))
         out = np.empty((self.n_samples,) + W.shape[1:], order="F")  # column-major, as matmul
+        for rows, Xb64 in self._float64_blocks():
+            np.matmul(Xb64, W, out=out[rows])
+        return out
+
+    def _float64_blocks(self):
+        """Yield ``(row slice, float64 copy of those rows)`` of a dense X, reusing one buffer.
+
+        The buffer holds at most 4096 rows and 4 MB, so that it stays in cache.
+        """
+        rows = max(1, min(self.block_rows, self.n_samples, (1 << 19) // max(self.n_features, 1)))
+        buffer = np.empty((rows, self.n_features))
         for start in range(0, self.n_samples, rows):
             Xb = self.X[start : start + rows]
             Xb64 = buffer[: Xb.shape[0]]
             np.copyto(Xb64, Xb)
-            np.matmul(Xb64, W, out=out[start : start + rows])
-        return out
-
-    def _buffer_rows(self):
-        # Rows of a float64 conversion buffer: at most 4096 and 4 MB.
-        return max(1, min(self.block_rows, self.n_samples, (1 << 19) // max(self.n_features, 1)))
+            yield slice(start, start + Xb.shape[0]), Xb64
 
     def rmatmul(self, G, exact=None):
         """``X.T @ G`` for ``G`` of shape ``(n,)`` or ``(n, K)``, returned in float64.
@@ -141,14 +145,9 @@ class ArrayDesign:
         if self.dtype == np.float64 or not (self.float64_sums if exact is None else exact):
             return np.asarray((G.astype(self.dtype, copy=False).T @ self.X).T, dtype=np.float64)
         G = G.astype(np.float64, copy=False)
-        rows = self._buffer_rows()
-        buffer = np.empty((rows, self.n_features))
         out = np.zeros((self.n_features,) + G.shape[1:])
-        for start in range(0, self.n_samples, rows):
-            Xb = self.X[start : start + rows]
-            Xb64 = buffer[: Xb.shape[0]]
-            np.copyto(Xb64, Xb)
-            out += Xb64.T @ G[start : start + rows]
+        for rows, Xb64 in self._float64_blocks():
+            out += Xb64.T @ G[rows]
         return out
 
     def weighted_gram(self, d, nonneg=True):
