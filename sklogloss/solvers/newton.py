@@ -70,8 +70,11 @@ class NewtonSolver(ABC):
         the scores are recomputed in float64 arithmetic and the gradient
         checked there (two passes); the iteration goes on from them if needed.
         """
-        obj = self.obj
-        if getattr(obj.design, "dtype", np.float64) == np.float64 or not hasattr(obj.design, "matmul64"):
+        obj, design = self.obj, self.obj.design
+        # Nothing to check for float64 data, nor for a row sample whose sums are
+        # float32 by design (float64_sums=False: a start point, not a result).
+        if (getattr(design, "dtype", np.float64) == np.float64 or not hasattr(design, "matmul64")
+                or not getattr(design, "float64_sums", True)):
             return False
         self.raw = obj.linear_predictor(self.coef, exact=True)
         self.value = obj.loss(self.coef, self.raw)
