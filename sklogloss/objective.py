@@ -446,6 +446,28 @@ class LinearObjective:
             raw = self.linear_predictor(coef)
         return self._weighted_sum(self.loss_fn.loss(self.y, _f64(raw))) + self._penalty(coef)
 
+    def loss_state(self, coef, raw=None):
+        """Smooth objective value and what the loss can reuse at the same scores.
+
+        Returns ``(value, state)``. ``state`` is ``softmax(raw)`` for a loss
+        that computes it along with the value (``returns_proba``, e.g. the
+        multinomial), else ``None``. Passed back as ``state`` to
+        :meth:`gradient`, :meth:`gradient_hessian` or :meth:`gradient_hessp`
+        at the same ``coef`` and ``raw``, it saves them their own
+        exponentials: a line search's last value then pays for the next
+        gradient's probabilities.
+        """
+        if raw is None:
+            raw = self.linear_predictor(coef)
+        if not getattr(self.loss_fn, "returns_proba", False):
+            return self.loss(coef, raw), None
+        per_sample, proba = self.loss_fn.loss(self.y, _f64(raw), return_proba=True)
+        return self._weighted_sum(per_sample) + self._penalty(coef), proba
+
+    @staticmethod
+    def _state_kw(state):
+        return {} if state is None else {"proba": state}
+
     def _grad_from_raw_grad(self, coef, G, exact=None):
         """Assemble the flat gradient from the per-sample gradient ``G`` (already weighted).
 
@@ -476,11 +498,12 @@ class LinearObjective:
         value = self._weighted_sum(per_sample) + self._penalty(coef)
         return value, self._grad_from_raw_grad(coef, self._weight_rows(G))
 
-    def gradient(self, coef, raw=None):
-        """Gradient of the smooth objective."""
+    def gradient(self, coef, raw=None, state=None):
+        """Gradient of the smooth objective (``state``: see :meth:`loss_state`)."""
         if raw is None:
             raw = self.linear_predictor(coef)
-        return self._grad_from_raw_grad(coef, self._weight_rows(self.loss_fn.gradient(self.y, _f64(raw))))
+        G = self.loss_fn.gradient(self.y, _f64(raw), **self._state_kw(state))
+        return self._grad_from_raw_grad(coef, self._weight_rows(G))
 
     # ------------------------------------------------------------- Hessians
     def _gram_block(self, d, nonneg):
@@ -495,20 +518,21 @@ class LinearObjective:
             H[p, p] = d.sum(dtype=np.float64)
         return H
 
-    def gradient_hessian(self, coef, raw=None, gradient=True):
+    def gradient_hessian(self, coef, raw=None, gradient=True, state=None):
         """Gradient and full Hessian ``(size, size)`` of the smooth objective.
 
         For a single output this is ``X^T diag(s_i h_i) X`` (the Fisher
         information for the logistic loss); for ``K`` outputs the ``(k, l)``
         block is ``X^T diag(s_i H_i[k, l]) X``. ``gradient=False`` skips the
-        gradient's pass over X and returns ``None`` for it.
+        gradient's pass over X and returns ``None`` for it. ``state``: see
+        :meth:`loss_state`.
         """
         if raw is None:
             raw = self.linear_predictor(coef)
         factors = None
         if self.n_outputs > 1 and hasattr(self.loss_fn, "gradient_hessian_factors") \
                 and hasattr(self.design, "kron_gram"):
-            G, *factors = self.loss_fn.gradient_hessian_factors(self.y, _f64(raw))
+            G, *factors = self.loss_fn.gradient_hessian_factors(self.y, _f64(raw), **self._state_kw(state))
         else:
             G, hess = self.loss_fn.gradient_hessian(self.y, _f64(raw))
         grad = self._grad_from_raw_grad(coef, self._weight_rows(G)) if gradient else None
@@ -535,10 +559,11 @@ class LinearObjective:
         H[diag, diag] += self.l2_strength
         return grad, H
 
-    def gradient_hessp(self, coef, raw=None, gradient=True):
+    def gradient_hessp(self, coef, raw=None, gradient=True, state=None):
         """Gradient and a function ``v -> H v`` (two passes over X per product).
 
-        ``gradient=False`` skips the gradient's pass over X and returns ``None`` for it.
+        ``gradient=False`` skips the gradient's pass over X and returns ``None``
+        for it. ``state``: see :meth:`loss_state`.
         """
         if raw is None:
             raw = self.linear_predictor(coef)
@@ -549,7 +574,8 @@ class LinearObjective:
             def raw_hessp(r):
                 return d * r
         else:
-            G, per_sample_hessp = self.loss_fn.gradient_hessian_product(self.y, _f64(raw))
+            G, per_sample_hessp = self.loss_fn.gradient_hessian_product(self.y, _f64(raw),
+                                                                        **self._state_kw(state))
             sw = self.sw64[:, None]
 
             def raw_hessp(r):

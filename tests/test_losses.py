@@ -112,6 +112,30 @@ def test_multinomial_derivatives_finite_difference():
     np.testing.assert_allclose(hessp(v), np.einsum("ikl,il->ik", hess, v), atol=1e-14)
 
 
+@pytest.mark.parametrize("target_sum", [1.0, 2.5])
+def test_multinomial_probabilities_from_the_loss_serve_the_derivatives(target_sum):
+    # The probabilities the loss returns with its value, passed back as
+    # ``proba``, give the same derivatives as their own softmax, and are not modified.
+    rng = np.random.default_rng(5)
+    n, K = 9, 4
+    z = np.asfortranarray(rng.normal(scale=3, size=(n, K)))
+    Y = target_sum * rng.dirichlet(np.ones(K), size=n)
+    loss = MultinomialLoss()
+    value, proba = loss.loss(Y, z, return_proba=True)
+    np.testing.assert_allclose(value, loss.loss(Y, z), rtol=1e-15)
+    np.testing.assert_allclose(proba, softmax(z), rtol=1e-15)
+    kept = proba.copy()
+    np.testing.assert_allclose(loss.gradient(Y, z, proba=proba), loss.gradient(Y, z), rtol=1e-14, atol=1e-15)
+    for a, b in zip(loss.gradient_hessian_factors(Y, z, proba=proba), loss.gradient_hessian_factors(Y, z)):
+        np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-15)
+    g1, hp1 = loss.gradient_hessian_product(Y, z, proba=proba)
+    g2, hp2 = loss.gradient_hessian_product(Y, z)
+    v = rng.normal(size=(n, K))
+    np.testing.assert_allclose(g1, g2, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(hp1(v), hp2(v), rtol=1e-14, atol=1e-15)
+    np.testing.assert_array_equal(proba, kept)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_multinomial_extreme_raw_finite(dtype):
     z = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4]], dtype=dtype)

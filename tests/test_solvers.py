@@ -147,6 +147,33 @@ def test_newton_computes_each_gradient_once(name, monkeypatch):
     assert len(points) == len(set(points))
 
 
+@pytest.mark.parametrize("name", ["newton-cholesky", "newton-cg"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_newton_computes_each_softmax_once(name, dtype, monkeypatch):
+    # The probabilities computed with a value (setup, line search, float32
+    # check) serve the gradient and Hessian at the same point: no softmax of
+    # the full data is computed twice at the same scores.
+    X, y = make_classification(n_samples=20_000, n_features=8, n_informative=6, n_classes=4, random_state=0)
+    Y = np.eye(4)[y]
+    obj = LinearObjective(X.astype(dtype), Y, MultinomialLoss(), C=1.0)
+    points = []  # the scores of the full data at which a softmax was computed
+
+    def recording(method, always):
+        def wrapped(self, y, raw, *args, proba=None, **kwargs):
+            if raw.shape[0] == X.shape[0] and (always or proba is None):
+                points.append(hash(raw.tobytes()))
+            kw = {} if always else {"proba": proba}
+            return method(self, y, raw, *args, **kw, **kwargs)
+        return wrapped
+
+    monkeypatch.setattr(MultinomialLoss, "loss", recording(MultinomialLoss.loss, True))
+    for method in ("gradient", "gradient_hessian_factors", "gradient_hessian_product"):
+        monkeypatch.setattr(MultinomialLoss, method, recording(getattr(MultinomialLoss, method), False))
+    res = SOLVERS[name](tol=1e-10, hessian_rows=2000).solve(obj, obj.zero_coef())
+    assert res.converged and res.n_iter >= 3
+    assert len(points) == len(set(points))
+
+
 def test_soft_threshold_is_the_l1_prox():
     rng = np.random.default_rng(3)
     x = rng.normal(size=50)

@@ -108,18 +108,36 @@ class MultinomialLoss:
     #: Adding the same number to all ``K`` scores of a sample changes neither the
     #: loss nor the probabilities: the Hessian is singular along ``(1, ..., 1)``.
     shift_invariant = True
+    #: ``loss(..., return_proba=True)`` also returns the probabilities, which the
+    #: gradient and Hessian methods accept back as ``proba``.
+    returns_proba = True
 
-    def loss(self, y, raw):
-        """Per-sample loss, shape ``(n,)``."""
-        # As _shifted_softmax, without keeping the probabilities: one (n, K)
-        # temporary, which the line searches of a multinomial fit allocate often.
+    def loss(self, y, raw, return_proba=False):
+        """Per-sample loss, shape ``(n,)``; with ``return_proba``, also ``softmax(raw)``.
+
+        The probabilities come at no extra exponential: a solver that keeps
+        them passes them back as ``proba`` to the gradient and Hessian methods
+        at the same scores, which then skip their own softmax (the
+        exponential of ``n K`` scores is the most expensive part of a
+        multinomial loss).
+        """
+        # One (n, K) temporary: the shifted scores, exponentiated in place and,
+        # if asked for, normalised in place into the probabilities.
         shifted = raw - raw.max(axis=1, keepdims=True)
         yz = np.einsum("ij,ij->i", y, shifted)
         np.exp(shifted, out=shifted)
-        out = np.log(shifted.sum(axis=1))
+        s = shifted.sum(axis=1)
+        out = np.log(s)
         out *= y.sum(axis=1)
         out -= yz
+        if return_proba:
+            shifted /= s[:, None]
+            return out, shifted
         return out
+
+    @staticmethod
+    def _proba(raw, proba):
+        return _shifted_softmax(raw)[2] if proba is None else proba
 
     def loss_gradient(self, y, raw):
         """Per-sample loss ``(n,)`` and gradient ``(n, K)``."""
@@ -130,9 +148,16 @@ class MultinomialLoss:
         p -= y
         return loss, p
 
-    def gradient(self, y, raw):
-        """Per-sample gradient ``s * softmax(raw) - y``, shape ``(n, K)``."""
-        return self.loss_gradient(y, raw)[1]
+    def gradient(self, y, raw, proba=None):
+        """Per-sample gradient ``s * softmax(raw) - y``, shape ``(n, K)``.
+
+        ``proba``: ``softmax(raw)`` if already known (see :meth:`loss`); it is not modified.
+        """
+        if proba is None:
+            return self.loss_gradient(y, raw)[1]
+        ysum = y.sum(axis=1)
+        grad = proba - y if np.all(ysum == 1) else proba * ysum[:, None] - y
+        return grad
 
     def gradient_hessian(self, y, raw):
         """Gradient ``(n, K)`` and per-sample Hessian blocks ``(n, K, K)``."""
@@ -146,27 +171,29 @@ class MultinomialLoss:
         grad -= y
         return grad, hess
 
-    def gradient_hessian_factors(self, y, raw):
+    def gradient_hessian_factors(self, y, raw, proba=None):
         """Gradient ``(n, K)`` and the per-sample Hessian as ``diag(d) - v v^T``.
 
         Returns ``(grad, d, v)`` with ``d = s * P`` and ``v = sqrt(s) * P``:
         the ``(n, K, K)`` blocks are never formed, and the objective can
         assemble ``X^T H X`` from ``K`` weighted Gram matrices and one product
-        of an ``(n, K * n_features)`` matrix with itself.
+        of an ``(n, K * n_features)`` matrix with itself. ``proba``: as in
+        :meth:`gradient`.
         """
-        p = _shifted_softmax(raw)[2]
+        p = self._proba(raw, proba)
         ysum = y.sum(axis=1)[:, None]
         d = p * ysum
         v = p * np.sqrt(np.maximum(ysum, 0))
         grad = d - y
         return grad, d, v
 
-    def gradient_hessian_product(self, y, raw):
+    def gradient_hessian_product(self, y, raw, proba=None):
         """Gradient and a function ``v -> H v`` applied per sample.
 
         ``v`` has shape ``(n, K)``; the product is ``s * (P * v - P (P . v))``.
+        ``proba``: as in :meth:`gradient`.
         """
-        p = _shifted_softmax(raw)[2]
+        p = self._proba(raw, proba)
         ysum = y.sum(axis=1)
         if np.all(ysum == 1):  # probability rows: s * P is P
             ps = p

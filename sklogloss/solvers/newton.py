@@ -52,12 +52,25 @@ class NewtonSolver(ABC):
         coef0 = np.asarray(coef0, dtype=np.float64)
         self.coef = np.array(objective.round_coef(coef0) if hasattr(objective, "round_coef") else coef0)
         self.raw = objective.linear_predictor(self.coef)
-        self.value = objective.loss(self.coef, self.raw)
+        self.value, self.known_state = self._loss_state(self.coef, self.raw)
         self.stalls = 0
         self.rounding_step = False
         self.grad_max = np.inf
         # The gradient at ``coef`` when the line search already computed it.
         self.known_grad = None
+
+    def _loss_state(self, coef, raw):
+        """The objective's value at ``(coef, raw)`` and the loss's reusable state there (or None).
+
+        See ``LinearObjective.loss_state``: the multinomial's probabilities,
+        computed with the value, spare the gradient at the same point its softmax.
+        """
+        loss_state = getattr(self.obj, "loss_state", None)
+        return (self.obj.loss(coef, raw), None) if loss_state is None else loss_state(coef, raw)
+
+    @staticmethod
+    def _state_kw(state):
+        return {} if state is None else {"state": state}
 
     def rescore(self):
         """Recompute the scores of ``coef`` exactly; return True if ``grad`` then exceeds ``tol``.
@@ -77,8 +90,8 @@ class NewtonSolver(ABC):
                 or not getattr(design, "float64_sums", True)):
             return False
         self.raw = obj.linear_predictor(self.coef, exact=True)
-        self.value = obj.loss(self.coef, self.raw)
-        self.grad = self.known_grad = obj.gradient(self.coef, self.raw)
+        self.value, self.known_state = self._loss_state(self.coef, self.raw)
+        self.grad = self.known_grad = obj.gradient(self.coef, self.raw, **self._state_kw(self.known_state))
         self.grad_max = float(np.max(np.abs(self.grad), initial=0.0))
         return self.grad_max > self.tol
 
@@ -86,7 +99,7 @@ class NewtonSolver(ABC):
         """The gradient at ``coef``: the line search's if it computed one, else a fresh one."""
         if self.known_grad is not None:
             return self.known_grad
-        return self.obj.gradient(self.coef, self.raw)
+        return self.obj.gradient(self.coef, self.raw, **self._state_kw(self.known_state))
 
     @abstractmethod
     def update_gradient_hessian(self):
@@ -114,6 +127,7 @@ class NewtonSolver(ABC):
 
     def release(self):
         """Drop what only :meth:`inner_solve` needed (per-sample arrays) before the line search."""
+        self.known_state = None
 
     def line_search(self):
         """Move ``coef``, ``raw`` and ``value`` along ``step``; return False if stuck.
@@ -140,10 +154,12 @@ class NewtonSolver(ABC):
             c = coef + t * step
             r = raw_step * t  # raw + t * raw_step with one (n, K) allocation
             r += raw
-            return obj.loss(c, r), [c, r, None]
+            value, loss_state = self._loss_state(c, r)
+            return value, [c, r, None, loss_state]
 
         def grad_l1_at(t, state):
-            state[2] = obj.gradient(state[0], state[1])  # kept for the next iteration
+            # kept for the next iteration
+            state[2] = obj.gradient(state[0], state[1], **self._state_kw(state[3]))
             return float(np.abs(state[2]).sum())
 
         # The scores along the step are float64 whatever X's dtype: the change
@@ -154,7 +170,7 @@ class NewtonSolver(ABC):
         if t is None:
             return False
         self.rounding_step = t < 0
-        self.coef, self.raw, self.known_grad = state
+        self.coef, self.raw, self.known_grad, self.known_state = state
         self.value = value
         self.t = abs(t)
         return True
@@ -330,7 +346,8 @@ class NewtonCholeskySolver(NewtonSolver):
 
     def update_gradient_hessian(self):
         if self.hess_obj is self.obj:
-            self.grad, self.hessian = self.obj.gradient_hessian(self.coef, self.raw)
+            self.grad, self.hessian = self.obj.gradient_hessian(self.coef, self.raw,
+                                                                **self._state_kw(self.known_state))
         else:
             self.grad = self.gradient_at_coef()
             self.hessian = self.curvature.update(self.coef, self.grad)
@@ -473,11 +490,12 @@ class NewtonCGSolver(NewtonSolver):
 
     def update_gradient_hessian(self):
         """Set ``grad``, ``hessp`` and ``precond`` (a function ``r -> M^{-1} r``)."""
+        state = self._state_kw(self.known_state)
         if self.known_grad is None:
-            self.grad, self.hessp = self.obj.gradient_hessp(self.coef, self.raw)
+            self.grad, self.hessp = self.obj.gradient_hessp(self.coef, self.raw, **state)
         else:
             self.grad = self.known_grad
-            self.hessp = self.obj.gradient_hessp(self.coef, self.raw, gradient=False)[1]
+            self.hessp = self.obj.gradient_hessp(self.coef, self.raw, gradient=False, **state)[1]
         if self.hess_obj is not None:
             H = self.curvature.update(self.coef, self.grad)
             if H is self.factored:
@@ -507,6 +525,7 @@ class NewtonCGSolver(NewtonSolver):
 
     def release(self):
         """Drop the Hessian-vector product: it holds per-sample arrays of the size of the scores."""
+        super().release()
         self.hessp = None
 
     def inner_solve(self):
