@@ -81,6 +81,8 @@ class ArrayDesign:
         self.n_samples, self.n_features = X.shape
         self.dtype = X.dtype
         self.is_sparse = sp.issparse(X)
+        #: Memory layout of the ``(n, K)`` scores :meth:`matmul` returns ("F" for dense X).
+        self.score_order = "C" if self.is_sparse else "F"
 
     def matmul(self, W):
         """``X @ W`` for ``W`` of shape ``(p,)`` or ``(p, K)``, in X's dtype.
@@ -302,7 +304,9 @@ class LinearObjective:
         # Per-sample quantities (targets, losses, gradients) are float64 whatever
         # X's dtype: they cost O(n), a pass over X costs O(n p), and float64 sums
         # keep line searches and stopping tests meaningful for float32 data.
-        self.y = np.asarray(y, dtype=np.float64)
+        # ``(n, K)`` targets are laid out as the scores (column-major for a dense
+        # X): elementwise work on mixed layouts runs at a quarter of the speed.
+        self.y = np.asarray(y, dtype=np.float64, order=getattr(self.design, "score_order", "C"))
         self.loss_fn = loss
         n = self.design.n_samples
         if n_outputs is None:
@@ -382,7 +386,7 @@ class LinearObjective:
         """
         sub = copy.copy(self)
         sub.design = self.design.take_rows(rows, dtype)
-        sub.y = self.y[rows]
+        sub.y = np.asarray(self.y[rows], order=getattr(sub.design, "score_order", "C"))
         w = self.sw64[rows]
         sub.sw64 = w / w.sum()
         return sub

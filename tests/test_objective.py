@@ -198,3 +198,20 @@ def test_hessian_diagonal_is_the_diagonal_of_the_hessian(multi, sparse):
     coef = np.random.default_rng(11).normal(scale=0.5, size=obj.size)
     np.testing.assert_allclose(obj.hessian_diagonal(coef), np.diag(obj.gradient_hessian(coef)[1]),
                                rtol=1e-12)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_targets_are_laid_out_as_the_scores(sparse):
+    # Elementwise work on (n, K) scores and targets of different layouts is
+    # several times slower: the objective stores the targets in the scores' layout.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    X = sp.csr_matrix(X) if sparse else X
+    Y = np.eye(4)[rng.integers(0, 4, 40)]
+    obj = LinearObjective(X, Y, MultinomialLoss())
+    raw = obj.linear_predictor(rng.normal(size=obj.size))
+    sub = obj.row_subset(np.arange(0, 40, 3))
+    for o, r in [(obj, raw), (sub, sub.linear_predictor(rng.normal(size=obj.size)))]:
+        assert o.y.flags.f_contiguous == r.flags.f_contiguous
+        assert o.y.flags.c_contiguous == r.flags.c_contiguous
+    np.testing.assert_array_equal(obj.y, Y)
