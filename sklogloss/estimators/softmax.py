@@ -289,6 +289,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
                                n_outputs=K)
         obj = LinearObjective(X, Y, MultinomialLoss(), sample_weight=sw,
                               fit_intercept=self.fit_intercept, C=self.C, l1_ratio=self.l1_ratio)
+        Y = obj.y  # the same targets, in the objective's layout: no second copy during the fit
         result = run_solver(self, obj, self._start(obj, classes, Y, sw), solver)
 
         W, b = obj.unpack(result.coef)
