@@ -2,9 +2,11 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from conftest import five_point
+from threadpoolctl import threadpool_limits
 
 from sklogloss.losses import BinomialLoss, MultinomialLoss
 from sklogloss.objective import ArrayDesign, LinearObjective
+from sklogloss.utils._threads import blas_threads
 
 
 def _problem(multi, n=60, p=5, seed=0, dtype=np.float64, order="C"):
@@ -215,3 +217,38 @@ def test_targets_are_laid_out_as_the_scores(sparse):
         assert o.y.flags.f_contiguous == r.flags.f_contiguous
         assert o.y.flags.c_contiguous == r.flags.c_contiguous
     np.testing.assert_array_equal(obj.y, Y)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_threaded_sparse_products_equal_the_single_threaded_ones(dtype):
+    # Row blocks of about equal non-zeros, computed in threads, give scipy's products.
+    rng = np.random.default_rng(0)
+    X = sp.random(3000, 40, density=0.2, format="csr", random_state=1, dtype=dtype)
+    X.data = rng.normal(size=X.nnz).astype(dtype)
+    design = ArrayDesign(X, n_threads=3)
+    design.min_nnz_per_thread = 1000
+    blocks = design.sparse_blocks(X)
+    assert len(blocks) == 3
+    assert [b[0].start for b in blocks] == [0, blocks[0][0].stop, blocks[1][0].stop] and blocks[-1][0].stop == 3000
+    assert max(b[1].nnz for b in blocks) < 1.1 * X.nnz / 3
+    assert all(np.shares_memory(b[1].data, X.data) for b in blocks)
+    w, W = rng.normal(size=40), rng.normal(size=(40, 4))
+    g, G = rng.normal(size=3000), rng.normal(size=(3000, 4))
+    # float32: the blocks' partial sums are added in another order (rounding ~1e-5 of ~25).
+    rtol, atol = (1e-5, 1e-4) if dtype == np.float32 else (1e-12, 1e-10)
+    np.testing.assert_allclose(design.matmul(w), X @ w.astype(dtype), rtol=rtol)
+    np.testing.assert_allclose(design.matmul(W), X @ W.astype(dtype), rtol=rtol)
+    np.testing.assert_allclose(design.rmatmul(g), X.T.astype(np.float64) @ g, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(design.rmatmul(G), X.T.astype(np.float64) @ G, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(design.squared_rmatmul(G), X.multiply(X).T.astype(np.float64) @ G,
+                               rtol=rtol, atol=atol)
+    # A solver runs with single-threaded BLAS on a threaded design, with the BLAS default otherwise.
+    with design.solver_context():
+        assert blas_threads() == 1
+    with ArrayDesign(X.toarray()).solver_context():
+        assert blas_threads() == ArrayDesign(X).n_threads
+    # Limited to one thread (threadpoolctl) when it is made, a design multiplies X itself.
+    with threadpool_limits(1, user_api="blas"):
+        single = ArrayDesign(X)
+    single.min_nnz_per_thread = 1000
+    assert single.n_threads == 1 and single.sparse_blocks(X) == [(slice(0, 3000), X)]

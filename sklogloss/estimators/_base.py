@@ -1,5 +1,6 @@
 """What the linear classifiers share: parameters, validation, solving, warnings."""
 
+import contextlib
 import os
 import sys
 import warnings
@@ -125,10 +126,12 @@ def select_solver(solver, l1_ratio, n_coef, n_outputs=1):
 
 
 def run_solver(estimator, objective, coef0, solver, label=""):
-    """Run ``solver`` on ``objective`` and warn if it did not converge."""
+    """Run ``solver`` on ``objective`` (in its design's ``solver_context``) and warn if it did not converge."""
     max_iter = estimator.max_iter if estimator.max_iter is not None else DEFAULT_MAX_ITER[solver]
-    result = SOLVERS[solver](tol=estimator.tol, max_iter=max_iter,
-                             verbose=estimator.verbose).solve(objective, coef0)
+    context = getattr(objective.design, "solver_context", contextlib.nullcontext)
+    with context():
+        result = SOLVERS[solver](tol=estimator.tol, max_iter=max_iter,
+                                 verbose=estimator.verbose).solve(objective, coef0)
     if not np.all(np.isfinite(result.coef)):  # pragma: no cover - guarded by the line searches
         raise FloatingPointError(f"solver={solver!r} produced non-finite coefficients{label}.")
     if not result.converged and max_iter > 0:

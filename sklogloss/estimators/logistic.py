@@ -295,7 +295,9 @@ default="auto"
                 and np.array_equal(getattr(self, "classes_", None), classes):
             coef0 = np.hstack([self.coef_, self.intercept_[:, None]]) if self.fit_intercept else self.coef_
 
-        design = ArrayDesign(X)
+        # n_jobs threads fit one problem each: each then multiplies X in one thread.
+        n_threads = 1 if n_problems == 1 else min(effective_n_jobs(self.n_jobs), n_problems)
+        design = ArrayDesign(X, n_threads=1 if n_threads > 1 else None)
 
         def fit_one(j, target, weight):
             obj = LinearObjective(design, target, BinomialLoss(), sample_weight=weight,
@@ -313,7 +315,6 @@ default="auto"
         if n_problems == 1:
             results = [fit_one(0, *problems[0])]
         else:
-            n_threads = min(effective_n_jobs(self.n_jobs), n_problems)
             # Threads share X; each runs single-threaded BLAS so that n_jobs
             # threads do not each start a BLAS pool on the same cores.
             with threadpool_limits(limits=1 if n_threads > 1 else None, user_api="blas"):

@@ -287,9 +287,15 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         K, n_features = classes.size, X.shape[1]
         solver = select_solver(self.solver, self.l1_ratio, K * (n_features + self.fit_intercept),
                                n_outputs=K)
+        # Checked after the fit, only without a penalty; one-hot probability rows are labels too.
+        check_separation = np.isinf(self.C) and self.label_smoothing == 0 \
+            and (kind == "labels" or bool(np.all((T == 0) | (T == 1))))
         obj = LinearObjective(X, Y, MultinomialLoss(), sample_weight=sw,
                               fit_intercept=self.fit_intercept, C=self.C, l1_ratio=self.l1_ratio)
-        Y = obj.y  # the same targets, in the objective's layout: no second copy during the fit
+        # The objective holds the targets in its own layout (possibly a copy):
+        # the fit keeps no other (n, K) copy.
+        Y = obj.y
+        del T
         result = run_solver(self, obj, self._start(obj, classes, Y, sw), solver)
 
         W, b = obj.unpack(result.coef)
@@ -300,12 +306,11 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_ = np.array([result.n_iter], dtype=np.int32)
         self.classes_ = classes
         self.solver_ = solver
-        # Checked only without a penalty; one-hot probability rows are labels too.
-        if np.isinf(self.C) and self.label_smoothing == 0 \
-                and (kind == "labels" or np.all((T == 0) | (T == 1))):
+        if check_separation:
+            # One-hot rows: Y is T times the positive class weights (zero rows unused).
             raw = obj.linear_predictor(result.coef)
             used = (sw > 0) & (Y.sum(axis=1) > 0)
-            if np.all(raw[used].argmax(axis=1) == T[used].argmax(axis=1)):
+            if np.all(raw[used].argmax(axis=1) == Y[used].argmax(axis=1)):
                 warn_separated()
         return self
 

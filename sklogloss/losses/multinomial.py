@@ -209,9 +209,12 @@ class MultinomialLoss:
 
         return grad, hessp
 
-    def hessian_diagonal(self, y, raw):
-        """Diagonal of the per-sample Hessian blocks, ``s * P * (1 - P)``, shape ``(n, K)``."""
-        p = _shifted_softmax(raw)[2]
+    def hessian_diagonal(self, y, raw, proba=None):
+        """Diagonal of the per-sample Hessian blocks, ``s * P * (1 - P)``, shape ``(n, K)``.
+
+        ``proba``: as in :meth:`gradient`.
+        """
+        p = self._proba(raw, proba)
         out = p * (1 - p)
         out *= y.sum(axis=1)[:, None]
         return out

@@ -4,26 +4,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..utils._threads import single_threaded_blas
+
 __all__ = ["Result", "armijo_backtracking", "single_threaded_blas"]
-
-_CONTROLLER = None
-
-
-def single_threaded_blas():
-    """Context manager limiting BLAS to one thread.
-
-    For small dense kernels (Cholesky of a few hundred rows, Gram matrices of
-    row blocks, triangular solves) OpenBLAS's thread start-up costs more than
-    the work: on 2 cores a 510 x 510 Cholesky took 60 ms with two threads and
-    3 ms with one. The controller is created once; entering the context only
-    sets the thread count.
-    """
-    global _CONTROLLER
-    if _CONTROLLER is None:
-        from threadpoolctl import ThreadpoolController
-
-        _CONTROLLER = ThreadpoolController()
-    return _CONTROLLER.limit(limits=1, user_api="blas")
 
 
 @dataclass
@@ -112,5 +95,6 @@ def armijo_backtracking(value_at, f0, slope, *, grad_l1_at=None, grad_l1=None, s
                 return t, f, state
             else:
                 unresolved = 0
+        state = None  # a rejected point's state is not kept while the next one is computed
         t *= shrink
     return None, f0, None

@@ -47,7 +47,13 @@ class NewtonSolver(ABC):
 
     # -- hooks ---------------------------------------------------------------
     def setup(self, objective, coef0):
-        """Set ``obj``, ``coef``, ``raw`` (linear predictor) and ``value``."""
+        """Set ``obj``, ``coef``, ``raw`` (linear predictor), ``value`` and ``known_state``.
+
+        ``known_state`` is what the loss computed along with ``value`` and can
+        reuse at ``coef`` (see ``LinearObjective.loss_state``), ``known_grad``
+        the gradient at ``coef`` if already computed: both are consumed by
+        :meth:`update_gradient_hessian` and replaced whenever ``coef`` moves.
+        """
         self.obj = objective
         coef0 = np.asarray(coef0, dtype=np.float64)
         self.coef = np.array(objective.round_coef(coef0) if hasattr(objective, "round_coef") else coef0)
@@ -132,7 +138,9 @@ class NewtonSolver(ABC):
     def line_search(self):
         """Move ``coef``, ``raw`` and ``value`` along ``step``; return False if stuck.
 
-        Sets ``rounding_step`` when the step was accepted on the gradient test
+        Also sets ``known_state`` (the loss's state at the new point) and
+        ``known_grad`` (its gradient, when the gradient test computed it), and
+        ``rounding_step`` when the step was accepted on the gradient test
         alone (the change of the objective was below its resolution).
         """
         obj, step = self.obj, self.step
@@ -516,7 +524,8 @@ class NewtonCGSolver(NewtonSolver):
                 return
             except (np.linalg.LinAlgError, ValueError):
                 pass  # not positive definite on the sample: fall back to Jacobi
-        diag = self.obj.hessian_diagonal(self.coef, self.raw) if hasattr(self.obj, "hessian_diagonal") else None
+        diag = (self.obj.hessian_diagonal(self.coef, self.raw, **state)
+                if hasattr(self.obj, "hessian_diagonal") else None)
         if diag is None:
             self.precond = lambda r: r
         else:
@@ -524,7 +533,7 @@ class NewtonCGSolver(NewtonSolver):
             self.precond = lambda r: inv * r
 
     def release(self):
-        """Drop the Hessian-vector product: it holds per-sample arrays of the size of the scores."""
+        """Drop the Hessian-vector product and ``known_state``: per-sample arrays of the size of the scores."""
         super().release()
         self.hessp = None
 
