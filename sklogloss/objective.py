@@ -214,13 +214,19 @@ class ArrayDesign:
         ``W`` is not rounded to X's dtype and the sums are float64: the scores
         of float64 coefficients on float32 data, for checking what products
         in X's dtype carried along a solver's path (dense X: row blocks
-        converted in a buffer; CSR: its values converted for this product).
+        converted in a buffer; CSR: row chunks converted one at a time).
         """
         W = np.asarray(W, dtype=np.float64)
         if self.dtype == np.float64:
             return np.asarray(self.matmul(W))
         if self.is_sparse:
-            return np.asarray(self.X.astype(np.float64) @ W)
+            # Row chunks of about 64 * block_rows non-zeros (2^18 by default)
+            # converted one at a time: no float64 copy of X.
+            out = np.empty((self.n_samples,) + W.shape[1:])
+            step = max(1, int(self.n_samples * 64 * self.block_rows / max(self.X.nnz, 1)))
+            for start in range(0, self.n_samples, step):
+                out[start : start + step] = self.X[start : start + step].astype(np.float64) @ W
+            return out
         out = np.empty((self.n_samples,) + W.shape[1:], order="F")  # column-major, as matmul
         for rows, Xb64 in self._float64_blocks():
             np.matmul(Xb64, W, out=out[rows])

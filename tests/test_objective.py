@@ -133,7 +133,8 @@ def test_matmul64_is_the_float64_product_of_float32_values(kind, K):
     X32 = np.asarray(rng.normal(size=(5000, 9)) + 30, dtype=np.float32, order="C" if kind == "csr" else kind)
     W = rng.normal(size=(9, K)) if K > 1 else rng.normal(size=9)
     exact = X32.astype(np.float64) @ W
-    design = ArrayDesign(sp.csr_matrix(X32) if kind == "csr" else X32, block_rows=1000)
+    # Row blocks of 100 (dense) and chunks of 6,400 non-zeros (CSR): several of each.
+    design = ArrayDesign(sp.csr_matrix(X32) if kind == "csr" else X32, block_rows=100)
     np.testing.assert_allclose(design.matmul64(W), exact, rtol=1e-12, atol=1e-12 * np.abs(exact).max())
     # The float32 product rounds W and sums in float32: far coarser on these offset columns.
     assert np.max(np.abs(np.asarray(design.matmul(W), dtype=np.float64) - exact)) > 1e-6
