@@ -97,6 +97,7 @@ class ArrayDesign:
         self.is_sparse = sp.issparse(X)
         #: Memory layout of the ``(n, K)`` scores :meth:`matmul` returns ("F" for dense X).
         self.score_order = "C" if self.is_sparse else "F"
+        self._sparse_block_cache = {}  # see sparse_blocks
 
     def matmul(self, W):
         """``X @ W`` for ``W`` of shape ``(p,)`` or ``(p, K)``, in X's dtype.
@@ -112,7 +113,7 @@ class ArrayDesign:
         blocks = self.sparse_blocks(self.X)
         if len(blocks) == 1:
             return self.X @ W
-        out = np.empty((self.n_samples,) + W.shape[1:], dtype=np.result_type(self.dtype, W.dtype))
+        out = np.empty((self.n_samples,) + W.shape[1:], dtype=self.dtype)
 
         def product(block):
             rows, Xb = block
@@ -145,7 +146,7 @@ class ArrayDesign:
         k = min(self.n_threads, X.nnz // self.min_nnz_per_thread)
         if k <= 1:
             return [(slice(0, X.shape[0]), X)]
-        cache = self.__dict__.setdefault("_sparse_block_cache", {})
+        cache = self._sparse_block_cache
         key = (id(X), k)
         if key not in cache:
             cuts = np.searchsorted(X.indptr, np.linspace(0, X.nnz, k + 1)[1:-1])
@@ -185,7 +186,7 @@ class ArrayDesign:
         blocks = self.sparse_blocks(X)
         if len(blocks) == 1:
             return [(blocks[0][0], X.T)]
-        cache = self.__dict__.setdefault("_sparse_block_cache", {})
+        cache = self._sparse_block_cache
         key = (id(X), "T", len(blocks))
         if key not in cache:
             transposed = []
