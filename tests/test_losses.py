@@ -115,20 +115,20 @@ def test_multinomial_derivatives_finite_difference():
 @pytest.mark.parametrize("target_sum", [1.0, 2.5])
 def test_multinomial_probabilities_from_the_loss_serve_the_derivatives(target_sum):
     # The probabilities the loss returns with its value, passed back as
-    # ``proba``, give the same derivatives as their own softmax, and are not modified.
+    # ``state``, give the same derivatives as their own softmax, and are not modified.
     rng = np.random.default_rng(5)
     n, K = 9, 4
     z = np.asfortranarray(rng.normal(scale=3, size=(n, K)))
     Y = target_sum * rng.dirichlet(np.ones(K), size=n)
     loss = MultinomialLoss()
-    value, proba = loss.loss(Y, z, return_proba=True)
+    value, proba = loss.loss_state(Y, z)
     np.testing.assert_allclose(value, loss.loss(Y, z), rtol=1e-15)
     np.testing.assert_allclose(proba, softmax(z), rtol=1e-15)
     kept = proba.copy()
-    np.testing.assert_allclose(loss.gradient(Y, z, proba=proba), loss.gradient(Y, z), rtol=1e-14, atol=1e-15)
-    for a, b in zip(loss.gradient_hessian_factors(Y, z, proba=proba), loss.gradient_hessian_factors(Y, z)):
+    np.testing.assert_allclose(loss.gradient(Y, z, state=proba), loss.gradient(Y, z), rtol=1e-14, atol=1e-15)
+    for a, b in zip(loss.gradient_hessian_factors(Y, z, state=proba), loss.gradient_hessian_factors(Y, z)):
         np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-15)
-    g1, hp1 = loss.gradient_hessian_product(Y, z, proba=proba)
+    g1, hp1 = loss.gradient_hessian_product(Y, z, state=proba)
     g2, hp2 = loss.gradient_hessian_product(Y, z)
     v = rng.normal(size=(n, K))
     np.testing.assert_allclose(g1, g2, rtol=1e-14, atol=1e-15)

@@ -4,7 +4,7 @@ import scipy.sparse as sp
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 
-from sklogloss.losses import BinomialLoss, MultinomialLoss
+from sklogloss.losses import BinomialLoss, MultinomialLoss, softmax
 from sklogloss.objective import LinearObjective
 from sklogloss.solvers import SOLVERS, soft_threshold
 
@@ -53,7 +53,7 @@ def test_multinomial_solvers_agree_with_sklearn(name):
     obj = LinearObjective(X, np.eye(3)[y], MultinomialLoss(), C=0.5)
     res = SOLVERS[name](tol=1e-10, max_iter=1000).solve(obj, obj.zero_coef())
     M = res.coef.reshape(3, 7)
-    P = MultinomialLoss.predict_proba(X @ M[:, :6].T + M[:, 6])
+    P = softmax(X @ M[:, :6].T + M[:, 6])
     np.testing.assert_allclose(P, ref.predict_proba(X), atol=1e-7)
 
 
@@ -159,14 +159,15 @@ def test_newton_computes_each_softmax_once(name, dtype, monkeypatch):
     points = []  # the scores of the full data at which a softmax was computed
 
     def recording(method, always):
-        def wrapped(self, y, raw, *args, proba=None, **kwargs):
-            if raw.shape[0] == X.shape[0] and (always or proba is None):
+        def wrapped(self, y, raw, *args, state=None, **kwargs):
+            if raw.shape[0] == X.shape[0] and (always or state is None):
                 points.append(hash(raw.tobytes()))
-            kw = {} if always else {"proba": proba}
+            kw = {} if always else {"state": state}
             return method(self, y, raw, *args, **kw, **kwargs)
         return wrapped
 
-    monkeypatch.setattr(MultinomialLoss, "loss", recording(MultinomialLoss.loss, True))
+    for method in ("loss", "loss_state"):
+        monkeypatch.setattr(MultinomialLoss, method, recording(getattr(MultinomialLoss, method), True))
     for method in ("gradient", "gradient_hessian_factors", "gradient_hessian_product"):
         monkeypatch.setattr(MultinomialLoss, method, recording(getattr(MultinomialLoss, method), False))
     res = SOLVERS[name](tol=1e-10, hessian_rows=2000).solve(obj, obj.zero_coef())

@@ -1,6 +1,5 @@
 """What the linear classifiers share: parameters, validation, solving, warnings."""
 
-import contextlib
 import os
 import sys
 import warnings
@@ -13,7 +12,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..exceptions import PerfectSeparationWarning
-from ..solvers import L1_SOLVERS, SOLVERS
+from ..solvers import SOLVERS, select_solver
 from ..utils._sklearn import Interval, StrOptions, _check_sample_weight
 
 #: Parameters every linear estimator of the package takes, declared once.
@@ -29,20 +28,6 @@ LINEAR_PARAMETER_CONSTRAINTS = {
     "warm_start": ["boolean"],
     "verbose": ["verbose"],
 }
-
-#: ``max_iter=None`` means this, per solver.
-DEFAULT_MAX_ITER = {
-    "newton-cholesky": 100,
-    "newton-cg": 100,
-    "prox-newton": 100,
-    "lbfgs": 1000,
-    "gd": 10000,
-    "fista": 10000,
-}
-
-#: Above this many coefficients per problem, ``solver="auto"`` does not form Hessians.
-MAX_DENSE_HESSIAN = 1500
-
 
 _LIBRARY_DIRS = tuple(
     os.path.dirname(os.path.abspath(m.__file__)) + os.sep
@@ -103,35 +88,12 @@ def check_sample_weight(sample_weight, X):
     return sw
 
 
-def select_solver(solver, l1_ratio, n_coef, n_outputs=1):
-    """Resolve ``solver="auto"`` and check that the choice supports the penalty.
-
-    The rule: with an L1 term, proximal Newton while the Hessian is small
-    (``n_coef <= MAX_DENSE_HESSIAN``), else FISTA. Without one, Newton-Cholesky
-    for a single output under the same bound, else Newton-CG: for ``K``
-    outputs the full Hessian costs ``K (K + 1) / 2`` weighted Gram matrices,
-    and Newton-CG preconditioned by a Hessian on a row sample reaches the
-    same steps for a fraction of that (see :class:`~sklogloss.solvers.NewtonCGSolver`).
-    """
-    if solver == "auto":
-        small = n_coef <= MAX_DENSE_HESSIAN
-        if l1_ratio > 0:
-            return "prox-newton" if small else "fista"
-        return "newton-cholesky" if small and n_outputs == 1 else "newton-cg"
-    if l1_ratio > 0 and solver not in L1_SOLVERS:
-        raise ValueError(
-            f"solver={solver!r} does not support an L1 penalty (l1_ratio={l1_ratio}); use one of "
-            f"{sorted(L1_SOLVERS)} or solver='auto'.")
-    return solver
-
-
 def run_solver(estimator, objective, coef0, solver, label=""):
-    """Run ``solver`` on ``objective`` (in its design's ``solver_context``) and warn if it did not converge."""
-    max_iter = estimator.max_iter if estimator.max_iter is not None else DEFAULT_MAX_ITER[solver]
-    context = getattr(objective.design, "solver_context", contextlib.nullcontext)
-    with context():
-        result = SOLVERS[solver](tol=estimator.tol, max_iter=max_iter,
-                                 verbose=estimator.verbose).solve(objective, coef0)
+    """Run ``solver`` on ``objective`` (in its ``solver_context``) and warn if it did not converge."""
+    instance = SOLVERS[solver](tol=estimator.tol, max_iter=estimator.max_iter, verbose=estimator.verbose)
+    max_iter = instance.max_iter
+    with objective.solver_context():
+        result = instance.solve(objective, coef0)
     if not np.all(np.isfinite(result.coef)):  # pragma: no cover - guarded by the line searches
         raise FloatingPointError(f"solver={solver!r} produced non-finite coefficients{label}.")
     if not result.converged and max_iter > 0:
@@ -142,7 +104,7 @@ def run_solver(estimator, objective, coef0, solver, label=""):
             + (" With float32 X, lbfgs and the proximal solvers see the coefficients rounded to "
                "float32 (a gradient floor of about 1e-7, 1e-6 for lbfgs, which compares objective "
                "values) and a CSR X sums in float32: use float64 X for a tighter tol."
-               if objective.design.dtype == np.float32 else ""),
+               if objective.checks_scores else ""),
             ConvergenceWarning)
     return result
 

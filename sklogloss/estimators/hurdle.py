@@ -28,9 +28,11 @@ from ..losses.counts import (
     ZeroTruncatedNegativeBinomialLoss,
     ZeroTruncatedPoissonLoss,
 )
-from ..objective import ArrayDesign, LinearObjective
+from ..design import ArrayDesign
+from ..objective import LinearObjective, TruncatedNegBinObjective
+from ..solvers import select_solver
 from ..utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
-from ._base import check_sample_weight, run_solver, select_solver, validate_X, warn_user
+from ._base import check_sample_weight, run_solver, validate_X, warn_user
 from .logistic import LogisticClassifier
 
 __all__ = ["HurdleRegressor"]
@@ -40,147 +42,6 @@ _COUNT_LOSSES = {
     "negative_binomial": ZeroTruncatedNegativeBinomialLoss,
     "geometric": ZeroTruncatedGeometricLoss,
 }
-
-#: ``log(theta)`` outside this range is treated as infeasible by the line searches.
-_LOG_THETA_BOUND = 100.0
-
-
-class _TruncatedNegBinObjective:
-    """The zero-truncated NB2 count objective with ``log(theta)`` appended to ``coef``.
-
-    ``coef = [w (n_features), b (if fit_intercept), log(theta)]``; the raw
-    predictions are ``X @ w + b`` (``log(theta)`` enters with coefficient 0),
-    so the Newton solvers can carry them along a search direction as for a
-    :class:`~sklogloss.objective.LinearObjective`. The scaling is the same:
-    ``sum_i s_i loss_i / S + alpha / 2 * ||w||^2``; ``theta`` is not penalised.
-    Provides what the smooth solvers use: ``linear_predictor``, ``round_coef``, ``null_space``,
-    ``loss``, ``loss_gradient``, ``gradient``, ``gradient_hessian``, ``gradient_hessp``.
-    """
-
-    def __init__(self, design, y, sample_weight=None, fit_intercept=True, C=np.inf):
-        base = LinearObjective(design, y, ZeroTruncatedNegativeBinomialLoss(), sample_weight=sample_weight,
-                               fit_intercept=fit_intercept, C=C)
-        self.base = base
-        self.design = base.design
-        self.y = y
-        self.n_outputs = 1
-        self.n_features = base.n_features
-        self.fit_intercept = base.fit_intercept
-        self.size = base.size + 1
-        self.weight_sum = base.weight_sum
-        self.C = base.C
-        self.l2_strength = base.l2_strength
-        self.l1_strength = 0.0
-
-    def zero_coef(self):
-        """A zero coefficient vector (``theta = 1``)."""
-        return np.zeros(self.size)
-
-    def null_space(self):
-        """No direction leaves the objective constant: an empty ``(size, 0)`` basis."""
-        return np.zeros((self.size, 0))
-
-    def linear_predictor(self, coef, exact=False):
-        """``X @ w + b``, shape ``(n,)`` (see ``LinearObjective.linear_predictor``)."""
-        return self.base.linear_predictor(coef[:-1], exact=exact)
-
-    def round_coef(self, coef):
-        """``coef`` with its weights rounded to X's dtype (see ``LinearObjective.round_coef``)."""
-        return np.append(self.base.round_coef(coef[:-1]), coef[-1])
-
-    @staticmethod
-    def _feasible(coef):
-        return abs(coef[-1]) < _LOG_THETA_BOUND
-
-    @staticmethod
-    def _loss_fn(coef):
-        return ZeroTruncatedNegativeBinomialLoss(theta=float(np.exp(coef[-1])))
-
-    def _penalty(self, coef):
-        w = coef[: self.n_features]
-        return 0.5 * self.l2_strength * float(w @ w)
-
-    def _rows_to_coef(self, G):
-        """``[X^T G, sum G]`` (float64) for per-sample values ``G`` already weighted."""
-        out = np.empty(self.base.n_dof)
-        out[: self.n_features] = self.design.rmatmul(G)
-        if self.fit_intercept:
-            out[-1] = G.sum()
-        return out
-
-    def _gradient(self, coef, g_r, g_t):
-        sw = self.base.sw64
-        grad = np.empty(self.size)
-        grad[:-1] = self._rows_to_coef(sw * g_r)
-        grad[: self.n_features] += self.l2_strength * coef[: self.n_features]
-        grad[-1] = float(sw @ g_t)
-        return grad
-
-    def loss(self, coef, raw=None):
-        """Scaled objective at ``coef`` (``inf`` when ``|log(theta)|`` is out of range)."""
-        if not self._feasible(coef):
-            return np.inf
-        if raw is None:
-            raw = self.linear_predictor(coef)
-        per_sample = self._loss_fn(coef).loss(self.y, raw)
-        return float(self.base.sw64 @ per_sample.astype(np.float64, copy=False)) + self._penalty(coef)
-
-    def loss_gradient(self, coef, raw=None):
-        """Scaled objective and its gradient."""
-        if not self._feasible(coef):
-            return np.inf, np.full(self.size, np.nan)
-        if raw is None:
-            raw = self.linear_predictor(coef)
-        per_sample, g_r, g_t = self._loss_fn(coef).loss_gradient_log_theta(self.y, raw)
-        value = float(self.base.sw64 @ per_sample) + self._penalty(coef)
-        return value, self._gradient(coef, g_r, g_t)
-
-    def gradient(self, coef, raw=None):
-        """Gradient of the scaled objective."""
-        return self.loss_gradient(coef, raw)[1]
-
-    def _second_order(self, coef, raw, gradient=True):
-        if raw is None:
-            raw = self.linear_predictor(coef)
-        g_r, g_t, h_rr, h_rt, h_tt = self._loss_fn(coef).hessian_log_theta(self.y, raw)
-        sw = self.base.sw64
-        grad = self._gradient(coef, g_r, g_t) if gradient else None
-        return grad, sw * h_rr, sw * h_rt, float(sw @ h_tt)
-
-    def gradient_hessian(self, coef, raw=None):
-        """Gradient and the full (observed) Hessian, ``(size, size)``."""
-        grad, d_rr, d_rt, h_tt = self._second_order(coef, raw)
-        p, m = self.n_features, self.base.n_dof
-        H = np.empty((self.size, self.size))
-        H[:p, :p] = self.design.weighted_gram(d_rr, nonneg=False)
-        if self.fit_intercept:
-            col = self.design.rmatmul(d_rr)
-            H[:p, p] = col
-            H[p, :p] = col
-            H[p, p] = d_rr.sum()
-        cross = self._rows_to_coef(d_rt)
-        H[:m, m] = cross
-        H[m, :m] = cross
-        H[m, m] = h_tt
-        idx = np.arange(p)
-        H[idx, idx] += self.l2_strength
-        return grad, H
-
-    def gradient_hessp(self, coef, raw=None, gradient=True):
-        """Gradient (``None`` if not ``gradient``) and a function ``v -> H v`` (two passes over X per product)."""
-        grad, d_rr, d_rt, h_tt = self._second_order(coef, raw, gradient)
-        p = self.n_features
-
-        def hessp(v):
-            zv = self.base.linear_predictor(v[:-1]).astype(np.float64, copy=False)
-            out = np.empty(self.size)
-            out[:-1] = self._rows_to_coef(d_rr * zv + d_rt * v[-1])
-            out[:p] += self.l2_strength * v[:p]
-            out[-1] = float(d_rt @ zv) + h_tt * v[-1]
-            return out
-
-        return grad, hessp
-
 
 def _check_counts(y, name="y"):
     """Float64 counts: finite, non-negative integers (an error message names the problem)."""
@@ -430,7 +291,7 @@ class HurdleRegressor(RegressorMixin, BaseEstimator):
         return result.coef, result.n_iter
 
     def _fit_negative_binomial(self, design, y, sw, solver, coef_poisson):
-        obj = _TruncatedNegBinObjective(design, y, sample_weight=sw,
+        obj = TruncatedNegBinObjective(design, y, sample_weight=sw,
                                         fit_intercept=self.fit_intercept, C=self.C)
         raw = obj.linear_predictor(np.append(coef_poisson, 0.0))
         weights = obj.base.sw64

@@ -11,7 +11,9 @@ from sklearn.utils.validation import column_or_1d
 from threadpoolctl import threadpool_limits
 
 from ..losses import BinomialLoss, log1pexp, sigmoid
-from ..objective import ArrayDesign, LinearObjective
+from ..design import ArrayDesign
+from ..objective import LinearObjective
+from ..solvers import select_solver
 from ..utils._sklearn import _fit_context
 from ._base import (
     LINEAR_PARAMETER_CONSTRAINTS,
@@ -21,7 +23,6 @@ from ._base import (
     label_repr,
     linear_scores,
     run_solver,
-    select_solver,
     smooth_labels,
     validate_X_y,
     warn_separated,

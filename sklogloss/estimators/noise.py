@@ -18,7 +18,7 @@ from ..noise_estimation import (
     anchor_transition_matrix,
     confident_joint_transition_matrix,
 )
-from ..objective import ArrayDesign, LinearObjective
+from ..objective import LinearObjective
 from ..utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
 from ._base import (
     LINEAR_PARAMETER_CONSTRAINTS,
@@ -337,7 +337,7 @@ default="estimate"
         # label that only they carry must not count as observed.
         Y = np.zeros((X.shape[0], K))
         Y[np.arange(X.shape[0]), y_idx] = sw > 0
-        obj = LinearObjective(ArrayDesign(X), Y, loss, sample_weight=sw,
+        obj = LinearObjective(X, Y, loss, sample_weight=sw,
                               fit_intercept=self.fit_intercept, C=self.C, n_outputs=K)
         result = run_solver(self, obj, obj.zero_coef(), solver)
 

@@ -7,6 +7,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..losses import MultinomialLoss, log_softmax, softmax
 from ..objective import LinearObjective
+from ..solvers import select_solver
 from ..utils._sklearn import _fit_context
 from ._base import (
     LINEAR_PARAMETER_CONSTRAINTS,
@@ -15,7 +16,6 @@ from ._base import (
     hard_class_weights,
     label_repr,
     run_solver,
-    select_solver,
     smooth_labels,
     validate_X,
     validate_X_y,

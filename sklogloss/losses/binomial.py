@@ -14,6 +14,8 @@ cancellation).
 
 import numpy as np
 
+from .base import Loss
+
 __all__ = ["BinomialLoss", "log1pexp", "sigmoid"]
 
 
@@ -76,7 +78,7 @@ def sigmoid(z, out=None):
     return expit(z, out=out)
 
 
-class BinomialLoss:
+class BinomialLoss(Loss):
     """Binary cross-entropy on log-odds, with targets in ``[0, 1]``.
 
     A loss never sees the design matrix: it maps raw predictions ``z`` of
@@ -96,10 +98,10 @@ class BinomialLoss:
     (array([-0.5   ,  0.6308]), array([0.25 , 0.105]))
     """
 
-    #: Number of raw predictions per sample (``z`` is 1-D).
     n_outputs = 1
-    #: The Hessian does not depend on ``y`` and is positive: Newton = Fisher scoring.
     hessian_is_fisher = True
+    hessian_bound = 0.25
+    linear_in_target = True
 
     def loss(self, y, raw):
         """Per-sample loss, shape ``(n,)``."""
@@ -117,7 +119,7 @@ class BinomialLoss:
         grad -= y
         return loss, grad
 
-    def gradient(self, y, raw):
+    def gradient(self, y, raw, state=None):
         """Per-sample gradient ``expit(raw) - y``."""
         grad = sigmoid(raw)
         grad -= y
@@ -138,11 +140,6 @@ class BinomialLoss:
         with np.errstate(divide="ignore", invalid="ignore"):
             out = -(np.where(y > 0, y * np.log(y), 0) + np.where(y < 1, (1 - y) * np.log1p(-y), 0))
         return out
-
-    @staticmethod
-    def predict_proba(raw):
-        """Probability of the positive class, ``expit(raw)``."""
-        return sigmoid(raw)
 
     @staticmethod
     def _proba_from_exp(raw, e):

@@ -31,6 +31,8 @@ floating dtype of ``raw``.
 import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln, polygamma
 
+from .base import Loss
+
 __all__ = [
     "ZeroTruncatedGeometricLoss",
     "ZeroTruncatedNegativeBinomialLoss",
@@ -163,7 +165,7 @@ def _trigamma_diff(theta, y):
             + y * (3.0 * theta**2 + 3.0 * theta * y + y * y) / (6.0 * theta**3 * tpy**3))
 
 
-class ZeroTruncatedPoissonLoss:
+class ZeroTruncatedPoissonLoss(Loss):
     """Negative log-likelihood of the zero-truncated Poisson on ``raw = log(mu)``.
 
     Per sample, with ``mu = exp(raw)`` and ``m = mu / (1 - exp(-mu))`` the
@@ -195,9 +197,7 @@ class ZeroTruncatedPoissonLoss:
     array([1.2707, 2.313 ])
     """
 
-    #: Number of raw predictions per sample (``raw`` is 1-D).
     n_outputs = 1
-    #: The Hessian does not depend on ``y`` and is positive: Newton = Fisher scoring.
     hessian_is_fisher = True
 
     @staticmethod
@@ -226,7 +226,7 @@ class ZeroTruncatedPoissonLoss:
             loss = np.where(y >= 1, (1.0 - y) * r + mu + gammaln(y + 1.0) + c, np.inf)
         return loss.astype(dtype, copy=False), (m - y).astype(dtype, copy=False)
 
-    def gradient(self, y, raw):
+    def gradient(self, y, raw, state=None):
         """Per-sample gradient ``m - y``."""
         y, r, dtype = _as_float64(y, raw)
         with np.errstate(over="ignore"):
@@ -254,7 +254,7 @@ class ZeroTruncatedPoissonLoss:
             return np.exp(self.log_mean(raw))
 
 
-class ZeroTruncatedNegativeBinomialLoss:
+class ZeroTruncatedNegativeBinomialLoss(Loss):
     """Negative log-likelihood of the zero-truncated NB2 on ``raw = log(mu)``.
 
     The negative binomial has mean ``mu`` and variance ``mu + mu**2 / theta``
@@ -299,7 +299,6 @@ class ZeroTruncatedNegativeBinomialLoss:
     array([1.3889, 2.6667])
     """
 
-    #: Number of raw predictions per sample (``raw`` is 1-D).
     n_outputs = 1
     #: The observed Hessian depends on ``y`` and can be negative.
     hessian_is_fisher = False
@@ -371,7 +370,7 @@ class ZeroTruncatedNegativeBinomialLoss:
         grad = P["q"] * (P["m"] - y)
         return loss.astype(dtype, copy=False), grad.astype(dtype, copy=False)
 
-    def gradient(self, y, raw):
+    def gradient(self, y, raw, state=None):
         """Per-sample gradient ``q * (m - y)``."""
         y, r, dtype = _as_float64(y, raw)
         P = self._parts(r)

@@ -12,9 +12,13 @@ Everything is computed from ``z - max(z)`` so that scores of any magnitude
 stay finite.
 """
 
+import warnings
+
 import numpy as np
 
-__all__ = ["MultinomialLoss", "log_softmax", "softmax"]
+from .base import Loss
+
+__all__ = ["MultinomialLoss", "log_softmax", "softmax", "softmax_hessian_blocks"]
 
 
 def _shifted_softmax(raw):
@@ -32,6 +36,37 @@ def _shifted_softmax(raw):
 
 def _cross_entropy(y, log_s, shifted):
     return log_s * y.sum(axis=1) - np.einsum("ij,ij->i", y, shifted)
+
+
+def softmax_hessian_blocks(p, mass=None):
+    """Per-sample Hessian blocks of the softmax cross-entropy, ``mass * (diag(p) - p p^T)``.
+
+    Parameters
+    ----------
+    p : ndarray of shape (n, K)
+        Probability rows.
+    mass : ndarray of shape (n,), default=None
+        Target mass of each row (``sum_k y_k``); ``None`` means ones.
+
+    Returns
+    -------
+    ndarray of shape (n, K, K)
+        The blocks.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklogloss.losses.multinomial import softmax_hessian_blocks
+    >>> softmax_hessian_blocks(np.array([[0.5, 0.5]]))
+    array([[[ 0.25, -0.25],
+            [-0.25,  0.25]]])
+    """
+    hess = -p[:, :, None] * p[:, None, :]
+    idx = np.arange(p.shape[1])
+    hess[:, idx, idx] += p
+    if mass is not None:
+        hess *= np.asarray(mass, dtype=hess.dtype)[:, None, None]
+    return hess
 
 
 def softmax(raw):
@@ -86,8 +121,13 @@ def log_softmax(raw):
     return shifted
 
 
-class MultinomialLoss:
+class MultinomialLoss(Loss):
     """Categorical cross-entropy on ``(n, K)`` scores with probability targets.
+
+    Its state (see :mod:`sklogloss.losses.base`) is ``softmax(raw)``: computed
+    along with the value by :meth:`loss_state`, it spares the gradient and
+    Hessian methods at the same scores their own exponentials (the
+    exponential of ``n K`` scores is the most expensive part of this loss).
 
     Examples
     --------
@@ -102,25 +142,31 @@ class MultinomialLoss:
     array([[-0.6667,  0.3333,  0.3333]])
     """
 
-    #: Scores per sample are ``(n, K)``; ``None`` means "K, whatever the targets say".
     n_outputs = None
     hessian_is_fisher = True
-    #: Adding the same number to all ``K`` scores of a sample changes neither the
-    #: loss nor the probabilities: the Hessian is singular along ``(1, ..., 1)``.
     shift_invariant = True
-    #: ``loss(..., return_proba=True)`` also returns the probabilities, which the
-    #: gradient and Hessian methods accept back as ``proba``.
-    returns_proba = True
+    hessian_bound = 0.5
+    has_state = True
+    linear_in_target = True
+    has_hessian_factors = True
 
     def loss(self, y, raw, return_proba=False):
-        """Per-sample loss, shape ``(n,)``; with ``return_proba``, also ``softmax(raw)``.
+        """Per-sample loss, shape ``(n,)``.
 
-        The probabilities come at no extra exponential: a solver that keeps
-        them passes them back as ``proba`` to the gradient and Hessian methods
-        at the same scores, which then skip their own softmax (the
-        exponential of ``n K`` scores is the most expensive part of a
-        multinomial loss).
+        ``return_proba=True`` is deprecated: use :meth:`loss_state`.
         """
+        if return_proba:
+            warnings.warn("loss(..., return_proba=True) is deprecated; use loss_state(y, raw).",
+                          FutureWarning, stacklevel=2)
+            return self.loss_state(y, raw)
+        return self._loss(y, raw, False)
+
+    def loss_state(self, y, raw):
+        """Per-sample loss ``(n,)`` and ``softmax(raw)`` (the state), at the cost of one softmax."""
+        return self._loss(y, raw, True)
+
+    @staticmethod
+    def _loss(y, raw, with_proba):
         # One (n, K) temporary: the shifted scores, exponentiated in place and,
         # if asked for, normalised in place into the probabilities.
         shifted = raw - raw.max(axis=1, keepdims=True)
@@ -130,14 +176,18 @@ class MultinomialLoss:
         out = np.log(s)
         out *= y.sum(axis=1)
         out -= yz
-        if return_proba:
+        if with_proba:
             shifted /= s[:, None]
             return out, shifted
         return out
 
     @staticmethod
-    def _proba(raw, proba):
-        return _shifted_softmax(raw)[2] if proba is None else proba
+    def _proba(raw, state, proba):
+        if proba is not None:
+            warnings.warn("proba= is deprecated; pass the state of loss_state as state=.",
+                          FutureWarning, stacklevel=3)
+            state = proba
+        return _shifted_softmax(raw)[2] if state is None else state
 
     def loss_gradient(self, y, raw):
         """Per-sample loss ``(n,)`` and gradient ``(n, K)``."""
@@ -148,52 +198,48 @@ class MultinomialLoss:
         p -= y
         return loss, p
 
-    def gradient(self, y, raw, proba=None):
+    def gradient(self, y, raw, state=None, proba=None):
         """Per-sample gradient ``s * softmax(raw) - y``, shape ``(n, K)``.
 
-        ``proba``: ``softmax(raw)`` if already known (see :meth:`loss`); it is not modified.
+        ``state``: ``softmax(raw)`` from :meth:`loss_state`, if known; not modified.
         """
-        if proba is None:
+        if state is None and proba is None:
             return self.loss_gradient(y, raw)[1]
+        p = self._proba(raw, state, proba)
         ysum = y.sum(axis=1)
-        grad = proba - y if np.all(ysum == 1) else proba * ysum[:, None] - y
-        return grad
+        return p - y if np.all(ysum == 1) else p * ysum[:, None] - y
 
     def gradient_hessian(self, y, raw):
         """Gradient ``(n, K)`` and per-sample Hessian blocks ``(n, K, K)``."""
         p = _shifted_softmax(raw)[2]
         ysum = y.sum(axis=1)
-        hess = -p[:, :, None] * p[:, None, :]
-        idx = np.arange(p.shape[1])
-        hess[:, idx, idx] += p
-        hess *= ysum[:, None, None]
         grad = p * ysum[:, None]
         grad -= y
-        return grad, hess
+        return grad, softmax_hessian_blocks(p, ysum)
 
-    def gradient_hessian_factors(self, y, raw, proba=None):
+    def gradient_hessian_factors(self, y, raw, state=None, proba=None):
         """Gradient ``(n, K)`` and the per-sample Hessian as ``diag(d) - v v^T``.
 
         Returns ``(grad, d, v)`` with ``d = s * P`` and ``v = sqrt(s) * P``:
         the ``(n, K, K)`` blocks are never formed, and the objective can
         assemble ``X^T H X`` from ``K`` weighted Gram matrices and one product
-        of an ``(n, K * n_features)`` matrix with itself. ``proba``: as in
+        of an ``(n, K * n_features)`` matrix with itself. ``state``: as in
         :meth:`gradient`.
         """
-        p = self._proba(raw, proba)
+        p = self._proba(raw, state, proba)
         ysum = y.sum(axis=1)[:, None]
         d = p * ysum
         v = p * np.sqrt(np.maximum(ysum, 0))
         grad = d - y
         return grad, d, v
 
-    def gradient_hessian_product(self, y, raw, proba=None):
+    def gradient_hessian_product(self, y, raw, state=None, proba=None):
         """Gradient and a function ``v -> H v`` applied per sample.
 
         ``v`` has shape ``(n, K)``; the product is ``s * (P * v - P (P . v))``.
-        ``proba``: as in :meth:`gradient`.
+        ``state``: as in :meth:`gradient`.
         """
-        p = self._proba(raw, proba)
+        p = self._proba(raw, state, proba)
         ysum = y.sum(axis=1)
         if np.all(ysum == 1):  # probability rows: s * P is P
             ps = p
@@ -209,12 +255,12 @@ class MultinomialLoss:
 
         return grad, hessp
 
-    def hessian_diagonal(self, y, raw, proba=None):
+    def hessian_diagonal(self, y, raw, state=None, proba=None):
         """Diagonal of the per-sample Hessian blocks, ``s * P * (1 - P)``, shape ``(n, K)``.
 
-        ``proba``: as in :meth:`gradient`.
+        ``state``: as in :meth:`gradient`.
         """
-        p = self._proba(raw, proba)
+        p = self._proba(raw, state, proba)
         out = p * (1 - p)
         out *= y.sum(axis=1)[:, None]
         return out
@@ -224,8 +270,3 @@ class MultinomialLoss:
         y = np.asarray(y)
         with np.errstate(divide="ignore", invalid="ignore"):
             return -np.where(y > 0, y * np.log(y), 0).sum(axis=1)
-
-    @staticmethod
-    def predict_proba(raw):
-        """Class probabilities ``softmax(raw)``."""
-        return softmax(raw)

@@ -37,7 +37,8 @@ Backward correction
 
 import numpy as np
 
-from .multinomial import MultinomialLoss, softmax
+from .base import Loss
+from .multinomial import MultinomialLoss, log_softmax, softmax, softmax_hessian_blocks
 
 __all__ = ["BackwardCorrectedLoss", "ForwardCorrectedLoss", "check_transition_matrix"]
 
@@ -116,15 +117,7 @@ def check_transition_matrix(transition_matrix, n_classes=None, *, invertible=Fal
     return T
 
 
-def _log_softmax(raw):
-    zmax = raw.max(axis=1, keepdims=True)
-    out = raw - zmax
-    lse = np.log(np.exp(out).sum(axis=1, keepdims=True))
-    out -= lse
-    return out
-
-
-class ForwardCorrectedLoss:
+class ForwardCorrectedLoss(Loss):
     """Forward-corrected cross-entropy ``-sum_j y_j log((T^T softmax(z))_j)``.
 
     Parameters
@@ -159,6 +152,7 @@ class ForwardCorrectedLoss:
     hessian_is_fisher = False
     #: Spectral bound of one sample's Hessian per unit of target mass.
     hessian_bound = 0.5
+    linear_in_target = True
 
     def __init__(self, transition_matrix):
         self.transition_matrix = check_transition_matrix(transition_matrix)
@@ -171,7 +165,7 @@ class ForwardCorrectedLoss:
         dtype = np.result_type(raw.dtype, np.float32)
         raw = np.asarray(raw, dtype=dtype)
         y = np.asarray(y)
-        logp = _log_softmax(raw)
+        logp = log_softmax(raw)
         p = np.exp(logp)
         logT = self._log_T.astype(dtype)
         loss = np.zeros(raw.shape[0], dtype=np.result_type(dtype, y.dtype))
@@ -211,7 +205,7 @@ class ForwardCorrectedLoss:
         p, loss, groups = self._posterior_groups(y, raw)
         return loss, self._gradient(y, p, groups)
 
-    def gradient(self, y, raw):
+    def gradient(self, y, raw, state=None):
         """Per-sample gradient ``s * p - q``, shape ``(n, K)``."""
         p, _, groups = self._posterior_groups(y, raw)
         return self._gradient(y, p, groups)
@@ -220,20 +214,12 @@ class ForwardCorrectedLoss:
         """Gradient ``(n, K)`` and per-sample Hessian blocks ``(n, K, K)`` (indefinite)."""
         p, _, groups = self._posterior_groups(y, raw)
         grad = self._gradient(y, p, groups)
-        s = np.asarray(y).sum(axis=1)
-        K = p.shape[1]
-        idx = np.arange(K)
-        hess = -p[:, :, None] * p[:, None, :]
-        hess[:, idx, idx] += p
-        hess *= s[:, None, None].astype(hess.dtype, copy=False)
+        hess = softmax_hessian_blocks(p, np.asarray(y).sum(axis=1))
         for rows, yj, r in groups:
-            block = r[:, :, None] * r[:, None, :]
-            block[:, idx, idx] -= r
-            block *= yj[:, None, None]
-            hess[rows] += block
+            hess[rows] -= softmax_hessian_blocks(r, yj)
         return grad, hess
 
-    def gradient_hessian_product(self, y, raw):
+    def gradient_hessian_product(self, y, raw, state=None):
         """Gradient and a function ``v -> H v`` applied per sample (``v`` is ``(n, K)``)."""
         p, _, groups = self._posterior_groups(y, raw)
         grad = self._gradient(y, p, groups)
@@ -256,13 +242,9 @@ class ForwardCorrectedLoss:
         """Model of the noisy labels, ``softmax(raw) @ T``, shape ``(n, K)``."""
         return softmax(raw) @ self.transition_matrix.astype(np.result_type(raw, np.float32))
 
-    @staticmethod
-    def predict_proba(raw):
-        """Clean class probabilities ``softmax(raw)``."""
-        return softmax(raw)
 
 
-class BackwardCorrectedLoss:
+class BackwardCorrectedLoss(Loss):
     """Backward-corrected cross-entropy ``sum_j y_j (T^{-1} l(softmax(z)))_j``.
 
     ``l_k = -log p_k`` is the vector of per-class losses. The loss equals the
@@ -292,6 +274,7 @@ class BackwardCorrectedLoss:
     n_outputs = None
     hessian_is_fisher = False
     hessian_bound = 0.5
+    linear_in_target = True
 
     def __init__(self, transition_matrix):
         self.transition_matrix = check_transition_matrix(transition_matrix, invertible=True)
@@ -310,7 +293,7 @@ class BackwardCorrectedLoss:
         """Per-sample loss ``(n,)`` and gradient ``s * p - w``, ``(n, K)``."""
         return self._multinomial.loss_gradient(self.corrected_targets(y), raw)
 
-    def gradient(self, y, raw):
+    def gradient(self, y, raw, state=None):
         """Per-sample gradient ``s * p - w``, shape ``(n, K)``."""
         return self._multinomial.gradient(self.corrected_targets(y), raw)
 
@@ -318,11 +301,6 @@ class BackwardCorrectedLoss:
         """Gradient and per-sample Hessian blocks ``s * (diag(p) - p p^T)``."""
         return self._multinomial.gradient_hessian(self.corrected_targets(y), raw)
 
-    def gradient_hessian_product(self, y, raw):
+    def gradient_hessian_product(self, y, raw, state=None):
         """Gradient and a function ``v -> H v`` applied per sample."""
         return self._multinomial.gradient_hessian_product(self.corrected_targets(y), raw)
-
-    @staticmethod
-    def predict_proba(raw):
-        """Clean class probabilities ``softmax(raw)``."""
-        return softmax(raw)

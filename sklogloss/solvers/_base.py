@@ -1,12 +1,63 @@
-"""What every solver returns, and the shared line search."""
+"""The solver contract, what every solver returns, and the shared line search.
 
-from dataclasses import dataclass, field
+A solver sees only an objective (:class:`~sklogloss.objective.base.Objective`)::
+
+    Solver(tol=..., max_iter=..., verbose=...).solve(objective, coef0) -> Result
+
+It declares the objective capabilities it needs in ``requires`` and whether it
+handles an L1 term in ``handles_l1``; :meth:`Solver.check`, called first thing
+in ``solve``, refuses an objective that does not provide them.
+"""
+
+from dataclasses import dataclass
 
 import numpy as np
 
-from ..utils._threads import single_threaded_blas
+__all__ = ["Result", "Solver", "armijo_backtracking"]
 
-__all__ = ["Result", "armijo_backtracking", "single_threaded_blas"]
+
+class Solver:
+    """Base class of the solvers: parameters, requirements and their check.
+
+    Parameters
+    ----------
+    tol : float, default=1e-6
+        Stop when the max-norm of the (minimum-norm sub)gradient of the
+        objective is at most ``tol``.
+    max_iter : int or None, default=None
+        Maximum number of (outer) iterations; ``None``: the solver's
+        ``default_max_iter``.
+    verbose : int, default=0
+        Print progress if positive.
+    """
+
+    #: The name an estimator's ``solver`` parameter takes.
+    name = None
+    #: Objective capabilities the solver needs (see :mod:`sklogloss.objective.base`).
+    requires = frozenset()
+    #: Whether the solver minimises an objective with an L1 term.
+    handles_l1 = False
+    #: ``max_iter=None`` means this.
+    default_max_iter = 100
+
+    def __init__(self, tol=1e-6, max_iter=None, verbose=0):
+        self.tol = tol
+        self.max_iter = self.default_max_iter if max_iter is None else int(max_iter)
+        self.verbose = verbose
+
+    def check(self, objective):
+        """Raise ``ValueError`` unless ``objective`` provides what this solver needs."""
+        missing = self.requires - objective.provides
+        if missing:
+            raise ValueError(f"solver {self.name!r} needs {sorted(missing)} of the objective, which "
+                             f"{type(objective).__name__} does not provide; choose another solver.")
+        if objective.l1_strength > 0 and not self.handles_l1:
+            raise ValueError(f"solver {self.name!r} does not handle an L1 penalty; use "
+                             "'prox-newton' or 'fista'.")
+
+    def solve(self, objective, coef0):
+        """Minimise ``objective`` from ``coef0``; return a :class:`Result`."""
+        raise NotImplementedError
 
 
 @dataclass
@@ -35,7 +86,6 @@ class Result:
     objective: float = np.nan
     grad_max: float = np.nan
     message: str = ""
-    history: list = field(default_factory=list, repr=False)
 
 
 def armijo_backtracking(value_at, f0, slope, *, grad_l1_at=None, grad_l1=None, sigma=1e-4,

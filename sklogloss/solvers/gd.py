@@ -2,12 +2,12 @@
 
 import numpy as np
 
-from ._base import Result
+from ._base import Result, Solver
 
 __all__ = ["GradientDescentSolver"]
 
 
-class GradientDescentSolver:
+class GradientDescentSolver(Solver):
     """Gradient descent ``coef <- coef - grad / L``, for teaching and for the implicit bias.
 
     ``L`` is an upper bound of the gradient's Lipschitz constant (from
@@ -17,12 +17,9 @@ class GradientDescentSolver:
 
     Parameters
     ----------
-    tol : float
-        Stop when ``max|gradient|`` is at most ``tol``.
-    max_iter : int
-        Number of steps at most (each is two passes over X).
-    verbose : int
-        Print progress every ``max(1, max_iter // 10)`` steps if positive.
+    tol, max_iter, verbose
+        As for every :class:`~sklogloss.solvers.Solver` (a step is two passes
+        over X; ``max_iter=None``: 10000; progress every ``max_iter // 10`` steps).
     step_size : float, optional
         A constant step instead of ``1 / L``.
 
@@ -39,15 +36,18 @@ class GradientDescentSolver:
     """
 
     name = "gd"
+    requires = frozenset({"lipschitz"})
+    default_max_iter = 10000
 
-    def __init__(self, tol=1e-6, max_iter=1000, verbose=0, step_size=None):
-        self.tol = tol
-        self.max_iter = max_iter
-        self.verbose = verbose
+    def __init__(self, tol=1e-6, max_iter=None, verbose=0, step_size=None):
+        super().__init__(tol=tol, max_iter=max_iter, verbose=verbose)
         self.step_size = step_size
+        if step_size is not None:  # no Lipschitz bound needed
+            self.requires = frozenset()
 
     def solve(self, objective, coef0):
         """Run gradient descent from ``coef0``."""
+        self.check(objective)
         step = self.step_size if self.step_size is not None else 1.0 / objective.lipschitz()
         coef = np.array(coef0, dtype=np.float64)
         value, grad = objective.loss_gradient(coef)

@@ -3,23 +3,20 @@
 import numpy as np
 import scipy.optimize
 
-from ._base import Result
+from ._base import Result, Solver
 
 __all__ = ["LbfgsSolver"]
 
 
-class LbfgsSolver:
+class LbfgsSolver(Solver):
     """Limited-memory BFGS (scipy's L-BFGS-B without bounds) on the smooth objective.
 
     Parameters
     ----------
-    tol : float
-        Stop when ``max|gradient|`` is at most ``tol`` (scipy's ``gtol``).
-    max_iter : int
-        Maximum number of iterations.
-    verbose : int
-        Passed to scipy as ``iprint`` when positive.
-    memory : int
+    tol, max_iter, verbose
+        As for every :class:`~sklogloss.solvers.Solver` (``tol`` is scipy's
+        ``gtol``; ``max_iter=None``: 1000).
+    memory : int, default=20
         Number of correction pairs kept.
 
     Examples
@@ -34,15 +31,15 @@ class LbfgsSolver:
     """
 
     name = "lbfgs"
+    default_max_iter = 1000
 
-    def __init__(self, tol=1e-6, max_iter=1000, verbose=0, memory=20):
-        self.tol = tol
-        self.max_iter = max_iter
-        self.verbose = verbose
+    def __init__(self, tol=1e-6, max_iter=None, verbose=0, memory=20):
+        super().__init__(tol=tol, max_iter=max_iter, verbose=verbose)
         self.memory = memory
 
     def solve(self, objective, coef0):
         """Minimise ``objective`` from ``coef0``."""
+        self.check(objective)
         callback = None
         if self.verbose:
             count = [0]

@@ -13,7 +13,7 @@ Both stop when the minimum-norm subgradient has max-norm at most ``tol``.
 
 import numpy as np
 
-from ._base import Result
+from ._base import Result, Solver, armijo_backtracking
 
 __all__ = ["FistaSolver", "ProxNewtonSolver", "soft_threshold"]
 
@@ -43,18 +43,15 @@ def soft_threshold(x, threshold):
     return np.sign(x) * np.maximum(np.abs(x) - threshold, 0.0)
 
 
-class ProxNewtonSolver:
+class ProxNewtonSolver(Solver):
     """Proximal Newton with coordinate descent on the quadratic model.
 
     Parameters
     ----------
-    tol : float
-        Stop when the minimum-norm subgradient has max-norm at most ``tol``.
-    max_iter : int
-        Maximum number of outer (Newton) steps.
-    verbose : int
-        Print one line per outer step if positive.
-    max_sweeps : int
+    tol, max_iter, verbose
+        As for every :class:`~sklogloss.solvers.Solver` (``max_iter`` counts
+        outer Newton steps; ``None``: 100).
+    max_sweeps : int, default=200
         Coordinate-descent sweeps per outer step at most.
 
     Examples
@@ -71,11 +68,11 @@ class ProxNewtonSolver:
     """
 
     name = "prox-newton"
+    requires = frozenset({"hessian"})
+    handles_l1 = True
 
-    def __init__(self, tol=1e-6, max_iter=100, verbose=0, max_sweeps=200):
-        self.tol = tol
-        self.max_iter = max_iter
-        self.verbose = verbose
+    def __init__(self, tol=1e-6, max_iter=None, verbose=0, max_sweeps=200):
+        super().__init__(tol=tol, max_iter=max_iter, verbose=verbose)
         self.max_sweeps = max_sweeps
 
     def _quadratic_cd(self, H, g, coef, lam, mask, inner_tol):
@@ -118,6 +115,7 @@ class ProxNewtonSolver:
 
     def solve(self, objective, coef0):
         """Minimise the smooth objective plus its L1 term from ``coef0``."""
+        self.check(objective)
         obj = objective
         coef = np.array(coef0, dtype=np.float64)
         mask = obj.penalised_mask()
@@ -142,38 +140,33 @@ class ProxNewtonSolver:
                 message = "no descent direction (objective at machine precision)"
                 break
             raw_d = obj.linear_predictor(d)
-            f0 = smooth + l1
-            t, accepted = 1.0, False
-            for _ in range(40):
+
+            def value_at(t):
                 c = coef + t * d
                 r = raw + raw.dtype.type(t) * raw_d
                 s_new = obj.loss(c, r)
                 l1_new = lam * np.abs(c[mask]).sum()
-                if np.isfinite(s_new) and s_new + l1_new <= f0 + 1e-4 * t * delta:
-                    accepted = True
-                    break
-                t *= 0.5
-            if not accepted:
+                return s_new + l1_new, (c, r, s_new, l1_new)
+
+            t, _, state = armijo_backtracking(value_at, smooth + l1, delta)
+            if t is None:
                 message = "line search found no decrease (objective at machine precision)"
                 break
-            coef, raw, smooth, l1 = c, r, s_new, l1_new
+            coef, raw, smooth, l1 = state
             if self.verbose:
                 print(f"[prox-newton] iter {it + 1:3d}  objective {smooth + l1:.12g}  "
                       f"max|subgrad| {grad_max:.3e}  step {t:.3g}  nnz {np.count_nonzero(coef[mask])}")
         return Result(coef, it, converged, smooth + l1, grad_max, message)
 
 
-class FistaSolver:
+class FistaSolver(Solver):
     """Accelerated proximal gradient (FISTA) with backtracking and adaptive restart.
 
     Parameters
     ----------
-    tol : float
-        Stop when the minimum-norm subgradient has max-norm at most ``tol``.
-    max_iter : int
-        Maximum number of iterations.
-    verbose : int
-        Print progress every ``max(1, max_iter // 10)`` iterations if positive.
+    tol, max_iter, verbose
+        As for every :class:`~sklogloss.solvers.Solver` (``max_iter=None``:
+        10000; progress every ``max_iter // 10`` iterations).
 
     Examples
     --------
@@ -189,14 +182,13 @@ class FistaSolver:
     """
 
     name = "fista"
-
-    def __init__(self, tol=1e-6, max_iter=5000, verbose=0):
-        self.tol = tol
-        self.max_iter = max_iter
-        self.verbose = verbose
+    requires = frozenset({"lipschitz"})
+    handles_l1 = True
+    default_max_iter = 10000
 
     def solve(self, objective, coef0):
         """Minimise the smooth objective plus its L1 term from ``coef0``."""
+        self.check(objective)
         obj = objective
         mask = obj.penalised_mask()
         lam = obj.l1_strength

@@ -1,0 +1,338 @@
+"""The in-memory design: a dense (C or F order, float32 or float64) or CSR matrix."""
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..utils._threads import blas_threads, parallel_map, single_threaded_blas
+from .base import Design
+
+__all__ = ["ArrayDesign"]
+
+
+class ArrayDesign(Design):
+    """An in-memory design matrix: dense (C or F order, float32 or float64) or CSR.
+
+    The matrix is used as given, never copied or densified. Products that sum
+    over rows are accumulated over the blocks of :meth:`row_blocks`, which
+    keeps temporaries small and the BLAS calls cache-friendly. Products with a
+    large CSR X run in threads over row blocks (see :meth:`sparse_blocks`).
+
+    Parameters
+    ----------
+    X : ndarray or scipy.sparse CSR matrix of shape (n_samples, n_features)
+        The validated design matrix.
+    block_rows : int, default=4096
+        Most rows per block of :meth:`row_blocks`.
+    float64_sums : bool, default=True
+        Whether :meth:`rmatmul` sums in float64 when X is float32. ``False``
+        keeps the sums in X's dtype (faster, with a rounding floor): for a
+        row sample that only serves estimates (see :meth:`take_rows`).
+    n_threads : int, default=None
+        Threads for the products with a CSR X (see :meth:`sparse_blocks`);
+        ``None``: as many as BLAS may use when the design is made (set with
+        ``threadpoolctl.threadpool_limits``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklogloss.design import ArrayDesign
+    >>> design = ArrayDesign(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> design.weighted_gram(np.array([1.0, 0.5]))
+    array([[ 5.5,  8. ],
+           [ 8. , 12. ]])
+    """
+
+    #: A CSR product runs in one thread below this many non-zeros per thread.
+    min_nnz_per_thread = 250_000
+    #: Entries per block of :meth:`row_blocks` (4 MB of float64: blocks stay in cache).
+    block_entries = 1 << 19
+
+    def __init__(self, X, block_rows=4096, float64_sums=True, n_threads=None):
+        self.X = X
+        self.block_rows = int(block_rows)
+        self.float64_sums = bool(float64_sums)
+        self.n_threads = blas_threads() if n_threads is None else max(1, int(n_threads))
+        self.n_samples, self.n_features = X.shape
+        self.dtype = X.dtype
+        self.is_sparse = sp.issparse(X)
+        #: Memory layout of the ``(n, K)`` scores :meth:`matmul` returns ("F" for dense X).
+        self.score_order = "C" if self.is_sparse else "F"
+        self._X_squared = None  # CSR: X with squared values, made on first use
+        self._sparse_block_cache = {}  # see sparse_blocks
+
+    # ------------------------------------------------------------ row blocks
+    def row_blocks(self, width=1, dtype=None):
+        """Yield ``(rows, X[rows])`` over consecutive row blocks (see :meth:`Design.row_blocks`).
+
+        A block has at most ``block_rows`` rows and about ``block_entries``
+        entries times ``width``: dense rows count ``n_features`` entries, CSR
+        rows their non-zeros. ``dtype``: a dense block is copied into one
+        reused buffer of that dtype, a CSR block converted.
+        """
+        n = self.n_samples
+        if self.is_sparse:
+            per_row = width * max(self.X.nnz, 1) / max(n, 1)
+        else:
+            per_row = width * max(self.n_features, 1)
+        rows = int(max(1, min(self.block_rows, n, self.block_entries // max(per_row, 1))))
+        convert = dtype is not None and np.dtype(dtype) != self.dtype
+        buffer = np.empty((rows, self.n_features), dtype=dtype) if convert and not self.is_sparse else None
+        for start in range(0, n, rows):
+            Xb = self.X[start : start + rows]
+            if buffer is not None:
+                np.copyto(buffer[: Xb.shape[0]], Xb)
+                Xb = buffer[: Xb.shape[0]]
+            elif convert:
+                Xb = Xb.astype(dtype)
+            yield slice(start, start + Xb.shape[0]), Xb
+
+    # ------------------------------------------------------ CSR thread blocks
+    def sparse_blocks(self, X):
+        """Row blocks ``[(rows, X[rows]), ...]`` of a CSR ``X`` (X or its squares), one per thread.
+
+        scipy's sparse products run on one core, and release the GIL: split
+        into row blocks of about equal numbers of non-zeros, they run in
+        threads, at most ``n_threads`` and with at least ``min_nnz_per_thread``
+        non-zeros each (see also :meth:`solver_context`). The blocks share
+        X's arrays (their ``data`` and ``indices`` are slices of X's); one
+        block ``(all rows, X)`` means one thread.
+
+        Examples
+        --------
+        >>> import numpy as np, scipy.sparse as sp
+        >>> from sklogloss.design import ArrayDesign
+        >>> X = sp.random(1000, 50, density=0.1, format="csr", random_state=0)
+        >>> design = ArrayDesign(X)
+        >>> len(design.sparse_blocks(X))  # 5,000 non-zeros: one thread
+        1
+        """
+        k = min(self.n_threads, X.nnz // self.min_nnz_per_thread)
+        if k <= 1:
+            return [(slice(0, X.shape[0]), X)]
+        cache = self._sparse_block_cache
+        key = (id(X), k)
+        if key not in cache:
+            cuts = np.searchsorted(X.indptr, np.linspace(0, X.nnz, k + 1)[1:-1])
+            bounds = np.unique(np.concatenate([[0], np.clip(cuts, 1, X.shape[0] - 1), [X.shape[0]]]))
+            blocks = []
+            for a, b in zip(bounds[:-1], bounds[1:]):
+                start, stop = X.indptr[a], X.indptr[b]
+                # Assigned, not passed to the constructor: it copies slices of
+                # less than half an array.
+                Xb = sp.csr_matrix((b - a, X.shape[1]), dtype=X.dtype)
+                Xb.indptr = X.indptr[a : b + 1] - start
+                Xb.indices = X.indices[start:stop]
+                Xb.data = X.data[start:stop]
+                blocks.append((slice(int(a), int(b)), Xb))
+            cache[key] = blocks
+        return cache[key]
+
+    def solver_context(self):
+        """The context a solver runs in on this design.
+
+        For a CSR X multiplied in threads (:meth:`sparse_blocks`), BLAS is
+        limited to one thread: the rest of a solver's arithmetic is vector
+        operations on the coefficients, and OpenBLAS threads that wake for a
+        short dot product then spin on the core that the product's second
+        thread needs. A null context otherwise.
+        """
+        if self.is_sparse and len(self.sparse_blocks(self.X)) > 1:
+            return single_threaded_blas()
+        return super().solver_context()
+
+    def _sparse_transposed_blocks(self, X):
+        """``[(rows, X[rows].T), ...]`` for :meth:`sparse_blocks`, the CSC transposes sharing the blocks' arrays.
+
+        (scipy's ``.T`` of a block would copy its slices on every product.)
+        """
+        blocks = self.sparse_blocks(X)
+        if len(blocks) == 1:
+            return [(blocks[0][0], X.T)]
+        cache = self._sparse_block_cache
+        key = (id(X), "T", len(blocks))
+        if key not in cache:
+            transposed = []
+            for rows, Xb in blocks:
+                XbT = sp.csc_matrix(Xb.shape[::-1], dtype=X.dtype)
+                XbT.indptr, XbT.indices, XbT.data = Xb.indptr, Xb.indices, Xb.data
+                transposed.append((rows, XbT))
+            cache[key] = transposed
+        return cache[key]
+
+    def _sparse_rmatmul(self, X, G):
+        """``X.T @ G`` for a CSR ``X``, in X's dtype, summed over the row blocks of :meth:`sparse_blocks`."""
+        G = G.astype(X.dtype, copy=False)
+        blocks = self._sparse_transposed_blocks(X)
+        if len(blocks) == 1:
+            return np.asarray(X.T @ G, dtype=np.float64)
+        parts = parallel_map(lambda block: block[1] @ G[block[0]], blocks)
+        out = np.array(parts[0], dtype=np.float64)
+        for part in parts[1:]:
+            out += part
+        return out
+
+    # -------------------------------------------------------------- products
+    def matmul(self, W):
+        """``X @ W`` for ``W`` of shape ``(p,)`` or ``(p, K)``, in X's dtype.
+
+        For dense X and several outputs the ``(n, K)`` result is column-major,
+        computed as ``(W^T X^T)^T``: a faster product than ``X @ W``, and
+        row-wise reductions of a softmax over column-major scores are much
+        faster (see docs/performance.rst).
+        """
+        W = W.astype(self.dtype, copy=False)
+        if not self.is_sparse:
+            return (W.T @ self.X.T).T if W.ndim == 2 else self.X @ W
+        blocks = self.sparse_blocks(self.X)
+        if len(blocks) == 1:
+            return self.X @ W
+        out = np.empty((self.n_samples,) + W.shape[1:], dtype=self.dtype)
+
+        def product(block):
+            rows, Xb = block
+            out[rows] = Xb @ W
+
+        parallel_map(product, blocks)
+        return out
+
+    def matmul64(self, W):
+        """``X @ W`` in float64 arithmetic whatever X's dtype, returned in float64.
+
+        ``W`` is not rounded to X's dtype and the sums are float64: the scores
+        of float64 coefficients on float32 data, for checking what products
+        in X's dtype carried along a solver's path. X is converted a row
+        block at a time (no float64 copy of X).
+        """
+        W = np.asarray(W, dtype=np.float64)
+        if self.dtype == np.float64:
+            return np.asarray(self.matmul(W))
+        out = np.empty((self.n_samples,) + W.shape[1:], order=self.score_order)
+        for rows, Xb64 in self.row_blocks(dtype=np.float64):
+            out[rows] = Xb64 @ W
+        return out
+
+    def rmatmul(self, G, exact=None):
+        """``X.T @ G`` for ``G`` of shape ``(n,)`` or ``(n, K)``, returned in float64.
+
+        ``exact=False`` keeps the sums in X's dtype (for Hessian-vector products,
+        which are approximations anyway); ``None`` means ``float64_sums``.
+
+        A dense X below float64 is converted a row block at a time into a
+        float64 buffer that stays in cache: a float32 sum over every row has
+        a rounding floor above the stopping tolerances, while the buffer
+        costs less than the float64 pass over a float64 X would. A CSR X sums
+        in its dtype: each column's sum runs over its non-zeros only.
+        """
+        if self.is_sparse:
+            return self._sparse_rmatmul(self.X, G)
+        if self.dtype == np.float64 or not (self.float64_sums if exact is None else exact):
+            return np.asarray((G.astype(self.dtype, copy=False).T @ self.X).T, dtype=np.float64)
+        G = G.astype(np.float64, copy=False)
+        out = np.zeros((self.n_features,) + G.shape[1:])
+        for rows, Xb64 in self.row_blocks(dtype=np.float64):
+            out += Xb64.T @ G[rows]
+        return out
+
+    def weighted_gram(self, d, nonneg=True):
+        """``X.T @ diag(d) @ X`` as a dense float64 ``(p, p)`` array.
+
+        ``nonneg=True`` promises ``d >= 0``, which allows the symmetric
+        rank-k update on ``sqrt(d) * X`` (half the flops of a general product).
+        """
+        if self.is_sparse:
+            X = self.X
+            return np.asarray((X.T @ sp.diags(d) @ X).toarray(), dtype=np.float64)
+        p = self.n_features
+        H = np.zeros((p, p), dtype=np.float64)
+        d = d.astype(self.dtype, copy=False)
+        for rows, Xb in self.row_blocks():
+            db = d[rows, None]
+            if nonneg:
+                A = Xb * np.sqrt(db)
+                H += A.T @ A
+            else:
+                H += Xb.T @ (Xb * db)
+        return H
+
+    def kron_gram(self, V, intercept=False):
+        """``B^T B`` for the matrix ``B`` whose row ``i`` is ``v_i (x) [x_i, 1]``.
+
+        ``(x)`` is the Kronecker product, the trailing 1 is there only if
+        ``intercept``. With ``V`` of shape ``(n, K)`` the result is the float64
+        ``(K m, K m)`` matrix, ``m = n_features + intercept``, laid out as the
+        objective's coefficients (output-major): the rank-one part of a
+        multinomial Hessian for all ``K^2`` blocks in one matrix product per
+        row block, in place of ``K (K + 1) / 2`` weighted Gram matrices.
+        ``B`` is formed a row block at a time (CSR rows are densified a block
+        at a time: a Hessian is only formed for a few hundred coefficients).
+        """
+        K = V.shape[1]
+        p = self.n_features
+        m = p + bool(intercept)
+        H = np.zeros((K * m, K * m))
+        V = V.astype(self.dtype, copy=False)
+        for rows, Xb in self.row_blocks(width=K):
+            if self.is_sparse:
+                Xb = Xb.toarray()
+            Vb = V[rows]
+            B = np.empty((Xb.shape[0], K, m), dtype=self.dtype)
+            np.multiply(Vb[:, :, None], Xb[:, None, :], out=B[:, :, :p])
+            if intercept:
+                B[:, :, p] = Vb
+            B = B.reshape(Xb.shape[0], K * m)
+            H += B.T @ B
+        return H
+
+    def squared_rmatmul(self, D):
+        """``(X * X).T @ D`` for ``D`` of shape ``(n,)`` or ``(n, K)``, float64.
+
+        CSR: squares the stored values once and keeps them (one copy of
+        ``X.data``, the indices are shared). Dense: block by block.
+        """
+        D = D.astype(self.dtype, copy=False)
+        if self.is_sparse:
+            if self._X_squared is None:
+                X = self.X
+                self._X_squared = sp.csr_matrix((np.square(X.data), X.indices, X.indptr), shape=X.shape)
+            return self._sparse_rmatmul(self._X_squared, D)
+        out = np.zeros((self.n_features,) + D.shape[1:])
+        for rows, Xb in self.row_blocks():
+            out += np.square(Xb).T @ D[rows]
+        return out
+
+    def take_rows(self, rows, dtype=None):
+        """A design on a subset of rows (a copy of those rows only), optionally cast to ``dtype``.
+
+        The subset serves estimates (sampled Hessians, a start point): its
+        products keep their sums in its dtype (``float64_sums=False``).
+        """
+        Xr = self.X[rows]
+        if dtype is not None:
+            Xr = Xr.astype(dtype, copy=False)
+        return ArrayDesign(Xr, self.block_rows, float64_sums=False, n_threads=self.n_threads)
+
+    def squared_norm_bound(self):
+        """``||X||_2^2`` (largest squared singular value), estimated from above.
+
+        Thirty power iterations on ``X^T X`` (two passes over X each), padded
+        by 5% and capped by the Frobenius norm, which is a strict bound. Power
+        iteration approaches from below; a step size of ``1 / L`` stays stable
+        for any ``L`` above half the true value.
+        """
+        X = self.X
+        if self.is_sparse:
+            frobenius = float(X.multiply(X).sum())
+        else:
+            frobenius = float(np.einsum("ij,ij->", X, X, dtype=np.float64))
+        if frobenius == 0:
+            return 0.0
+        v = np.random.default_rng(0).standard_normal(self.n_features)
+        v /= np.linalg.norm(v)
+        est = 0.0
+        for _ in range(30):
+            v = self.rmatmul(self.matmul(v).astype(np.float64))
+            est = float(np.linalg.norm(v))
+            if est == 0:
+                break
+            v /= est
+        return min(frobenius, 1.05 * est)

@@ -1,0 +1,94 @@
+"""The design contract: the only place the design matrix X is multiplied.
+
+A design owns X (in memory, in chunks, or on a cluster) and offers the
+products and per-row-block sums that the objective assembles into values,
+gradients and Hessians. Every product sums over rows, so a distributed design
+computes each block's part where the block lives and adds the parts.
+
+The objective uses nothing else of X; solvers never see the design at all
+(they ask the objective).
+"""
+
+import contextlib
+
+__all__ = ["Design"]
+
+
+class Design:
+    """Base class of the designs: the products a linear objective needs.
+
+    Attributes every design sets
+    ----------------------------
+    n_samples, n_features : int
+        The shape of X.
+    dtype : numpy dtype
+        X's floating dtype (float32 or float64): the dtype of :meth:`matmul`.
+    score_order : {"C", "F"}
+        Memory layout of the ``(n, K)`` scores :meth:`matmul` returns; the
+        objective stores ``(n, K)`` targets in the same layout.
+    float64_sums : bool
+        Whether :meth:`rmatmul` sums in float64 when X is float32. A design
+        without it (a row sample serving estimates) has its sums rounded to
+        its dtype, and its scores are not checked in float64 by the solvers.
+
+    Methods are listed below; :meth:`solver_context` has a default (no
+    context). A new design subclasses this class and implements every method
+    that raises ``NotImplementedError``; ``tests/test_design_contract.py``
+    checks each product against plain numpy.
+    """
+
+    n_samples = None
+    n_features = None
+    dtype = None
+    score_order = "C"
+    float64_sums = True
+
+    def row_blocks(self, width=1, dtype=None):
+        """Yield ``(rows, X[rows])`` over consecutive row blocks that cover X once.
+
+        Each block holds about a fixed number of entries: ``width`` is what is
+        formed per entry of a block (``K`` for a Kronecker block), so that
+        temporaries stay in cache. ``dtype``: the block converted to it (a
+        reused buffer: consume each block before asking for the next).
+        """
+        raise NotImplementedError
+
+    def matmul(self, W):
+        """``X @ W`` for ``W`` of shape ``(p,)`` or ``(p, K)``, in X's dtype, in ``score_order``."""
+        raise NotImplementedError
+
+    def matmul64(self, W):
+        """``X @ W`` in float64 arithmetic whatever X's dtype (the exact scores of float64 weights)."""
+        raise NotImplementedError
+
+    def rmatmul(self, G, exact=None):
+        """``X.T @ G`` for ``G`` of shape ``(n,)`` or ``(n, K)``, float64.
+
+        ``exact=False`` allows sums in X's dtype (Hessian-vector products);
+        ``None`` means ``float64_sums``.
+        """
+        raise NotImplementedError
+
+    def squared_rmatmul(self, D):
+        """``(X * X).T @ D`` for ``D`` of shape ``(n,)`` or ``(n, K)``, float64 (Hessian diagonals)."""
+        raise NotImplementedError
+
+    def weighted_gram(self, d, nonneg=True):
+        """``X.T @ diag(d) @ X``, dense float64 ``(p, p)``; ``nonneg`` promises ``d >= 0``."""
+        raise NotImplementedError
+
+    def kron_gram(self, V, intercept=False):
+        """``B^T B`` for the rows ``b_i = v_i (x) [x_i, 1]`` (the trailing 1 only with ``intercept``)."""
+        raise NotImplementedError
+
+    def take_rows(self, rows, dtype=None):
+        """A design of the same kind on a subset of rows (an estimate: ``float64_sums=False``)."""
+        raise NotImplementedError
+
+    def squared_norm_bound(self):
+        """An upper bound of ``||X||_2^2``, the largest squared singular value (step sizes)."""
+        raise NotImplementedError
+
+    def solver_context(self):
+        """The context manager a solver runs in on this design (threads, BLAS limits)."""
+        return contextlib.nullcontext()

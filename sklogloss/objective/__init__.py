@@ -1,0 +1,15 @@
+"""Objectives: the penalised, weighted risk of a model, the only thing solvers see.
+
+:class:`Objective` is the contract (:mod:`sklogloss.objective.base`),
+:class:`LinearObjective` the risk of a linear model with any loss, and
+:class:`TruncatedNegBinObjective` the zero-truncated negative binomial with
+its ``log(theta)`` as an extra coefficient.
+"""
+
+from ..design import ArrayDesign
+from .base import Objective
+from .linear import LinearObjective, apply_class_weight
+from .negbin import TruncatedNegBinObjective
+
+# ArrayDesign lives in sklogloss.design; it is importable from here as before.
+__all__ = ["ArrayDesign", "LinearObjective", "Objective", "TruncatedNegBinObjective", "apply_class_weight"]

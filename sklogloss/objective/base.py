@@ -1,0 +1,119 @@
+"""The objective contract: what a solver may ask of the function it minimises.
+
+Every solver sees only an :class:`Objective`. What an objective can compute
+beyond its value and gradient is declared in :attr:`Objective.provides`, a
+set of capability names; each solver lists what it needs in ``requires`` and
+checks it when it starts (``Solver.check``), and reads optional capabilities
+(a row sample for a sampled Hessian, a Hessian diagonal for Jacobi) from the
+same set.
+
+Capabilities
+------------
+``"hessian"``
+    :meth:`Objective.gradient_hessian`: the full ``(size, size)`` Hessian.
+``"hessp"``
+    :meth:`Objective.gradient_hessp`: Hessian-vector products.
+``"hessian_diagonal"``
+    :meth:`Objective.hessian_diagonal` (the Jacobi preconditioner).
+``"row_subset"``
+    :meth:`Objective.row_subset`: the same objective on a row sample.
+``"lipschitz"``
+    :meth:`Objective.lipschitz`: a bound of the gradient's Lipschitz constant.
+
+The value, the gradient, the raw scores (``linear_predictor``) and the
+layout helpers are always there.
+"""
+
+import numpy as np
+
+__all__ = ["Objective"]
+
+
+class Objective:
+    """Base class of the objectives the solvers minimise.
+
+    Attributes every objective sets: ``size`` (length of the flat float64
+    ``coef``), ``n_outputs``, ``n_samples``, ``l1_strength`` (0 for a smooth
+    objective), ``l2_strength``, ``weight_sum`` and ``C``; and the class
+    attribute ``provides`` (see :mod:`sklogloss.objective.base`).
+
+    Raw scores ``raw`` are what :meth:`linear_predictor` returns; every method
+    that takes ``raw=None`` computes them if they are not given, and every
+    method that takes ``state`` accepts what :meth:`loss_state` returned at the
+    same point.
+    """
+
+    provides = frozenset()
+    l1_strength = 0.0
+
+    # ---------------------------------------------------------------- layout
+    def zero_coef(self):
+        """A zero coefficient vector of the right size (float64)."""
+        return np.zeros(self.size, dtype=np.float64)
+
+    def penalised_mask(self):
+        """Boolean mask of the entries of ``coef`` that the L1 term acts on."""
+        return np.zeros(self.size, dtype=bool)
+
+    def null_space(self):
+        """Orthonormal basis ``(size, m)`` of directions along which the objective is flat (``m = 0``)."""
+        return np.zeros((self.size, 0))
+
+    @property
+    def checks_scores(self):
+        """Whether scores carried along a solver's path may drift from ``linear_predictor(coef, exact=True)``.
+
+        True for float32 data whose sums are float64: a Newton solver then
+        recomputes the scores exactly before it reports convergence.
+        """
+        return False
+
+    def solver_context(self):
+        """The context manager a solver runs in (the design's)."""
+        raise NotImplementedError
+
+    def round_coef(self, coef):
+        """``coef`` as the products see it (weights rounded to X's dtype); ``coef`` itself by default."""
+        return coef
+
+    # ---------------------------------------------------------------- values
+    def linear_predictor(self, coef, exact=False):
+        """Raw scores at ``coef`` (float64); ``exact``: in float64 arithmetic whatever X's dtype."""
+        raise NotImplementedError
+
+    def loss(self, coef, raw=None):
+        """Smooth part of the objective at ``coef``."""
+        raise NotImplementedError
+
+    def loss_state(self, coef, raw=None):
+        """``(loss(coef), state)``: the state the loss can reuse at the same scores, or None."""
+        return self.loss(coef, raw), None
+
+    def loss_gradient(self, coef, raw=None):
+        """Smooth part and its gradient."""
+        raise NotImplementedError
+
+    def gradient(self, coef, raw=None, state=None):
+        """Gradient of the smooth part."""
+        return self.loss_gradient(coef, raw)[1]
+
+    def l1_value(self, coef):
+        """The L1 part of the objective (0 for a smooth objective)."""
+        return 0.0
+
+    def objective(self, coef, raw=None):
+        """The whole objective: smooth part plus L1 part."""
+        return self.loss(coef, raw) + self.l1_value(coef)
+
+    def projected_gradient_max(self, coef, grad):
+        """Max-norm of the minimum-norm subgradient (the gradient when there is no L1 term)."""
+        if self.l1_strength == 0:
+            return float(np.max(np.abs(grad))) if grad.size else 0.0
+        g = grad.copy()
+        mask = self.penalised_mask()
+        lam = self.l1_strength
+        w = coef[mask]
+        gm = g[mask]
+        sub = np.where(w > 0, gm + lam, np.where(w < 0, gm - lam, np.sign(gm) * np.maximum(np.abs(gm) - lam, 0)))
+        g[mask] = sub
+        return float(np.max(np.abs(g))) if g.size else 0.0

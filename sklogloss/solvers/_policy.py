@@ -1,0 +1,58 @@
+"""Solver policy: which solver ``solver="auto"`` picks, in one place.
+
+The estimators resolve their ``solver`` parameter here; the thresholds are
+constants of this module so that every estimator uses the same ones.
+"""
+
+__all__ = ["MAX_DENSE_HESSIAN", "select_solver"]
+
+#: Above this many coefficients per problem, ``solver="auto"`` does not form Hessians,
+#: and Newton-CG is not preconditioned by a sampled Hessian.
+MAX_DENSE_HESSIAN = 1500
+
+
+def select_solver(solver, l1_ratio, n_coef, n_outputs=1):
+    """Resolve ``solver="auto"`` and check that the choice supports the penalty.
+
+    The rule: with an L1 term, proximal Newton while the Hessian is small
+    (``n_coef <= MAX_DENSE_HESSIAN``), else FISTA. Without one, Newton-Cholesky
+    for a single output under the same bound, else Newton-CG: for ``K``
+    outputs the full Hessian costs ``K (K + 1) / 2`` weighted Gram matrices,
+    and Newton-CG preconditioned by a Hessian on a row sample reaches the
+    same steps for a fraction of that (see :class:`~sklogloss.solvers.NewtonCGSolver`).
+
+    Parameters
+    ----------
+    solver : str
+        ``"auto"`` or a name of :data:`sklogloss.solvers.SOLVERS`.
+    l1_ratio : float
+        Share of the L1 term in the penalty.
+    n_coef : int
+        Coefficients per problem (``n_outputs * (n_features + fit_intercept)``).
+    n_outputs : int, default=1
+        Raw outputs per sample.
+
+    Returns
+    -------
+    str
+        The solver's name.
+
+    Examples
+    --------
+    >>> from sklogloss.solvers import select_solver
+    >>> select_solver("auto", 0.0, 101), select_solver("auto", 1.0, 5000)
+    ('newton-cholesky', 'fista')
+    """
+    from . import SOLVERS
+
+    if solver == "auto":
+        small = n_coef <= MAX_DENSE_HESSIAN
+        if l1_ratio > 0:
+            return "prox-newton" if small else "fista"
+        return "newton-cholesky" if small and n_outputs == 1 else "newton-cg"
+    if l1_ratio > 0 and not SOLVERS[solver].handles_l1:
+        l1 = sorted(name for name, cls in SOLVERS.items() if cls.handles_l1)
+        raise ValueError(
+            f"solver={solver!r} does not support an L1 penalty (l1_ratio={l1_ratio}); use one of "
+            f"{l1} or solver='auto'.")
+    return solver
