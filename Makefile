@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: demo test test-slow bench docs clean
+.PHONY: demo lint test test-slow bench docs clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,11 @@ $(VENV)/.stamp-docs: $(VENV)/.stamp-install
 demo: $(VENV)/.stamp-install
 	$(PY) -m sklogloss.demo
 
-test: $(VENV)/.stamp-install
+# Style and static checks (ruff, configured in pyproject.toml); part of `make test`.
+lint: $(VENV)/.stamp-install
+	$(BIN)/ruff check sklogloss tests benchmarks examples docs/conf.py
+
+test: lint
 	$(PY) -m pytest -q
 
 test-slow: $(VENV)/.stamp-install

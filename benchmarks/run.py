@@ -35,13 +35,8 @@ from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
-from sklogloss import LogisticClassifier
-from sklogloss.objective import ArrayDesign
-
-try:
-    from sklogloss import SoftmaxClassifier
-except ImportError:  # pragma: no cover - older checkout
-    SoftmaxClassifier = None
+from sklogloss import LogisticClassifier, SoftmaxClassifier
+from sklogloss.design import ArrayDesign
 
 TOL_LADDER = (1e-4, 1e-6, 1e-8, 1e-10, 1e-12)
 
@@ -128,8 +123,6 @@ def make_sklearn(solver, tol, C):
 
 def make_ours(kind, C):
     if kind == "multinomial":
-        if SoftmaxClassifier is None:
-            return None
         return SoftmaxClassifier(C=C)
     return LogisticClassifier(C=C)
 
@@ -174,8 +167,8 @@ def peak_memory(factory, X, y):
 
 
 def objective_of(est, X, y, C, kind):
-    coef = getattr(est, "coef_")
-    intercept = np.atleast_1d(getattr(est, "intercept_"))
+    coef = est.coef_
+    intercept = np.atleast_1d(est.intercept_)
     if kind == "binary":
         coef = np.atleast_2d(coef)
     return user_objective(X, y, coef, intercept, C, kind)
@@ -210,10 +203,6 @@ def run_problem(name, rounds, target, C=1.0, budget=60.0):
           f"{kind}, C={C}, X = {x_mb:.0f} MB", flush=True)
 
     contenders = {}
-    ours = make_ours(kind, C)
-    if ours is None:
-        print("(no estimator of ours for this problem yet)")
-        return None
     contenders["sklogloss (default)"] = lambda: make_ours(kind, C)
     glum = make_glum(kind, C, n)
     if glum is not None:  # pragma: no cover - optional

@@ -13,7 +13,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..exceptions import PerfectSeparationWarning
 from ..solvers import SOLVERS, select_solver
-from ..utils._sklearn import Interval, StrOptions, _check_sample_weight
+from ..utils._sklearn import Interval, StrOptions
+from ..utils.validation import check_sample_weight  # noqa: F401  (re-exported for the estimators)
 
 #: Parameters every linear estimator of the package takes, declared once.
 LINEAR_PARAMETER_CONSTRAINTS = {
@@ -77,15 +78,6 @@ def linear_scores(estimator, X):
     X = validate_X(estimator, X, reset=False)
     scores = np.asarray(X @ estimator.coef_.T.astype(X.dtype, copy=False)) + estimator.intercept_
     return scores.ravel() if scores.shape[1] == 1 else scores
-
-
-def check_sample_weight(sample_weight, X):
-    """Float64, shape ``(n,)``, finite and non-negative, with a positive sum."""
-    sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
-    if not sw.sum() > 0:
-        raise ValueError("The sample weights sum to zero; at least one sample must have a "
-                         "positive weight.")
-    return sw
 
 
 def run_solver(estimator, objective, coef0, solver, label=""):

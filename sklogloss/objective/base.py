@@ -24,12 +24,14 @@ The value, the gradient, the raw scores (``linear_predictor``) and the
 layout helpers are always there.
 """
 
+from abc import ABC, abstractmethod
+
 import numpy as np
 
 __all__ = ["Objective"]
 
 
-class Objective:
+class Objective(ABC):
     """Base class of the objectives the solvers minimise.
 
     Attributes every objective sets: ``size`` (length of the flat float64
@@ -68,30 +70,30 @@ class Objective:
         """
         return False
 
+    @abstractmethod
     def solver_context(self):
         """The context manager a solver runs in (the design's)."""
-        raise NotImplementedError
 
     def round_coef(self, coef):
         """``coef`` as the products see it (weights rounded to X's dtype); ``coef`` itself by default."""
         return coef
 
     # ---------------------------------------------------------------- values
+    @abstractmethod
     def linear_predictor(self, coef, exact=False):
         """Raw scores at ``coef`` (float64); ``exact``: in float64 arithmetic whatever X's dtype."""
-        raise NotImplementedError
 
+    @abstractmethod
     def loss(self, coef, raw=None):
         """Smooth part of the objective at ``coef``."""
-        raise NotImplementedError
 
     def loss_state(self, coef, raw=None):
         """``(loss(coef), state)``: the state the loss can reuse at the same scores, or None."""
         return self.loss(coef, raw), None
 
+    @abstractmethod
     def loss_gradient(self, coef, raw=None):
         """Smooth part and its gradient."""
-        raise NotImplementedError
 
     def gradient(self, coef, raw=None, state=None):
         """Gradient of the smooth part."""

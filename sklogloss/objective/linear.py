@@ -38,6 +38,7 @@ import copy
 import numpy as np
 
 from ..design import ArrayDesign, Design
+from ..utils.validation import check_sample_weight
 from .base import Objective
 
 __all__ = ["LinearObjective", "apply_class_weight"]
@@ -145,7 +146,7 @@ class LinearObjective(Objective):
         # X): elementwise work on mixed layouts runs at a quarter of the speed.
         self.loss_fn = loss
         n = self.n_samples = self.design.n_samples
-        sw = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        sw = check_sample_weight(sample_weight, n)
         if class_weight is not None:
             if not loss.linear_in_target:
                 raise ValueError(f"{type(loss).__name__} is not linear in its target: class weights "
@@ -160,8 +161,9 @@ class LinearObjective(Objective):
         self.n_dof = self.n_features + self.fit_intercept
         self.size = self.n_outputs * self.n_dof
         self.weight_sum = float(sw.sum())
-        if not self.weight_sum > 0:
-            raise ValueError("The sample weights sum to zero; at least one must be positive.")
+        if not self.weight_sum > 0:  # class weights of zero can leave no weight
+            raise ValueError("The sample weights times the class weights sum to zero; at least one "
+                             "sample must have a positive weight.")
         # Normalised weights s_i / S.
         self.sw64 = sw / self.weight_sum
         self.C = float(C)
@@ -268,8 +270,8 @@ class LinearObjective(Objective):
         carry from step to step (``raw + t * X @ step``, in float64) then are
         those of the float64 coefficients they report, to the rounding of
         each product, and the coefficients keep float64 resolution (the
-        float32 optimum rounded to float32 weights has a gradient of 3e-8 on
-        a 200,000 x 100 problem, above the default tolerance).
+        float32 optimum rounded to float32 weights can have a gradient above
+        the default tolerance; see docs/performance.rst).
         """
         if self.design.dtype == np.float64:
             return coef

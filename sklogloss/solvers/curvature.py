@@ -106,9 +106,9 @@ def start_from_sample(solver, objective, sample, coef0):
 
     The sample's problem is solved by full Newton-Cholesky (its Hessian is
     cheap) until its gradient is 1% of the one at ``coef0``: closer than the
-    sampling error of its optimum (on 20,000 of 200,000 rows the full
-    gradient there is 8% of the one at zero), so further sample iterations
-    would not give a better start. Its solution replaces a cold ``coef0``
+    sampling error of its optimum (the full gradient at the sample's optimum
+    is a few percent of the one at zero), so further sample iterations would
+    not give a better start. Its solution replaces a cold ``coef0``
     (all weights zero), or a warm one if the full objective is lower there:
     a start within the sampling error of the optimum, for the cost of about
     one full iteration, which saves the full iterations a cold start spends

@@ -38,9 +38,8 @@ def single_threaded_blas():
 
     For small dense kernels (Cholesky of a few hundred rows, Gram matrices of
     row blocks, triangular solves) OpenBLAS's thread start-up costs more than
-    the work: on 2 cores a 510 x 510 Cholesky took 60 ms with two threads and
-    3 ms with one. The controller is created once; entering the context only
-    sets the thread count.
+    the work (docs/performance.rst has the measurements). The controller is
+    created once; entering the context only sets the thread count.
     """
     return blas_controller().limit(limits=1, user_api="blas")
 
