@@ -110,26 +110,25 @@ def calibration_table(y_true, y_prob, n_bins=10, strategy="uniform", sample_weig
 def expected_calibration_error(y_true, y_prob, n_bins=10, strategy="uniform", sample_weight=None):
     """Expected calibration error: ``sum_b weight_b * |observed_b - mean_predicted_b|``.
 
+    The weighted mean gap between the two columns of the reliability
+    diagram, over the bins of :func:`calibration_table`.
+
     Parameters
     ----------
-    y_true : array-like of shape (n_samples,)
-        0/1 labels or soft targets in ``[0, 1]``.
-    y_prob : array-like of shape (n_samples,) or (n_samples, 2)
-        Predicted probabilities of the positive class.
-    n_bins : int, default=10
-        Number of bins.
-    strategy : {"uniform", "quantile"}, default="uniform"
-        Binning, as in :func:`calibration_table`.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative weights.
+    y_true, y_prob, n_bins, strategy, sample_weight
+        As for :func:`calibration_table`, which makes the bins and their
+        weights (same defaults, same errors).
 
     Returns
     -------
     float
-        The ECE, in ``[0, 1]``.
+        The ECE, in ``[0, 1]``; 0 when every bin's observed frequency equals
+        its mean prediction.
 
     Examples
     --------
+    Two bins with gaps ``|0.5 - 0.3|`` and ``|1 - 0.85|``, of weight 1/2 each:
+
     >>> from sklogloss.metrics import expected_calibration_error
     >>> round(expected_calibration_error([0, 1, 1, 1], [0.2, 0.4, 0.8, 0.9], n_bins=2), 6)
     0.175

@@ -162,14 +162,13 @@ def confident_joint(y, proba, sample_weight=None):
 def confident_joint_transition_matrix(y, proba, sample_weight=None, calibrate=True):
     """Confident-learning estimate of the transition matrix (Northcutt et al. 2021).
 
+    The rows of the :func:`confident_joint`, normalised.
+
     Parameters
     ----------
-    y : array-like of shape (n_samples,)
-        Noisy labels as integer class indices (columns of ``proba``).
-    proba : array-like of shape (n_samples, n_classes)
-        Out-of-fold probabilities of the noisy labels.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Weights of the samples.
+    y, proba, sample_weight
+        As for :func:`confident_joint`; the weights also weigh the label
+        counts of the calibration.
     calibrate : bool, default=True
         Rescale each column ``C[:, j]`` of the :func:`confident_joint` to the
         (weighted) number of samples with noisy label ``j``, as cleanlab does,
@@ -215,7 +214,7 @@ def pair_flip_transition_matrix(n_classes, rate):
     Parameters
     ----------
     n_classes : int
-        Number of classes ``K >= 2``.
+        Number of classes ``K >= 2``; the last class flips to the first.
     rate : float in [0, 1]
         Flip probability.
 
@@ -244,9 +243,10 @@ def symmetric_transition_matrix(n_classes, rate):
     Parameters
     ----------
     n_classes : int
-        Number of classes ``K >= 2``.
+        Number of classes, at least 2.
     rate : float in [0, 1]
-        Probability that the recorded label differs from the true one.
+        Probability that the recorded label differs from the true one;
+        ``(K - 1) / K`` makes it independent of the true label.
 
     Returns
     -------
@@ -255,11 +255,13 @@ def symmetric_transition_matrix(n_classes, rate):
 
     Examples
     --------
+    >>> import numpy as np
     >>> from sklogloss.noise_estimation import symmetric_transition_matrix
-    >>> symmetric_transition_matrix(3, 0.4)
-    array([[0.6, 0.2, 0.2],
-           [0.2, 0.6, 0.2],
-           [0.2, 0.2, 0.6]])
+    >>> T = symmetric_transition_matrix(4, 0.3)
+    >>> T[0]
+    array([0.7, 0.1, 0.1, 0.1])
+    >>> bool(np.allclose(T, T.T)), bool(np.allclose(symmetric_transition_matrix(4, 0.75), 0.25))
+    (True, True)
     """
     _check_rate(n_classes, rate)
     T = np.full((n_classes, n_classes), rate / (n_classes - 1))

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from conftest import five_point
+from _stencil import five_point
 from threadpoolctl import threadpool_limits
 
 from sklogloss.losses import BinomialLoss, MultinomialLoss, sigmoid
@@ -175,14 +175,6 @@ def test_l2_penalty_spares_intercept_and_c_inf_has_none():
     coef[0] = 1.0
     assert a.loss(coef) - b.loss(coef) == pytest.approx(0.5 * a.alpha, rel=1e-12)
     assert b.alpha == 0
-
-
-def test_squared_norm_bound_is_an_upper_bound():
-    X, *_ = _problem(False, n=200, p=8)
-    s = np.linalg.norm(X, 2) ** 2
-    for design in (ArrayDesign(X), ArrayDesign(sp.csr_matrix(X))):
-        bound = design.squared_norm_bound()
-        assert s <= bound <= 1.1 * s
 
 
 def test_zero_weight_sum_rejected():

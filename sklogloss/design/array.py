@@ -24,9 +24,12 @@ class ArrayDesign(Design):
     block_rows : int, default=4096
         Most rows per block of :meth:`row_blocks`.
     float64_sums : bool, default=True
-        Whether :meth:`rmatmul` sums in float64 when X is float32. ``False``
-        keeps the sums in X's dtype (faster, with a rounding floor): for a
-        row sample that only serves estimates (see :meth:`take_rows`).
+        Whether :meth:`rmatmul` sums in float64 when X is float32 and dense.
+        ``False`` keeps the sums in X's dtype (faster, with a rounding floor):
+        for a row sample that only serves estimates (see :meth:`take_rows`).
+        A float32 CSR X always sums in float32 (its attribute is then
+        ``False``): each column sums over its non-zeros only, and a float64
+        product would convert X's values on every call.
     n_threads : int, default=None
         Threads for the products with a CSR X (see :meth:`sparse_blocks`);
         ``None``: as many as BLAS may use when the design is made (set with
@@ -50,11 +53,11 @@ class ArrayDesign(Design):
     def __init__(self, X, block_rows=4096, float64_sums=True, n_threads=None):
         self.X = X
         self.block_rows = int(block_rows)
-        self.float64_sums = bool(float64_sums)
         self.n_threads = blas_threads() if n_threads is None else max(1, int(n_threads))
         self.n_samples, self.n_features = X.shape
         self.dtype = X.dtype
         self.is_sparse = sp.issparse(X)
+        self.float64_sums = bool(float64_sums) and not (self.is_sparse and X.dtype != np.float64)
         #: Memory layout of the ``(n, K)`` scores :meth:`matmul` returns ("F" for dense X).
         self.score_order = "C" if self.is_sparse else "F"
         self._X_squared = None  # CSR: X with squared values, made on first use

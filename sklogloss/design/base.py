@@ -27,9 +27,9 @@ class Design:
         Memory layout of the ``(n, K)`` scores :meth:`matmul` returns; the
         objective stores ``(n, K)`` targets in the same layout.
     float64_sums : bool
-        Whether :meth:`rmatmul` sums in float64 when X is float32. A design
-        without it (a row sample serving estimates) has its sums rounded to
-        its dtype, and its scores are not checked in float64 by the solvers.
+        Whether :meth:`rmatmul` sums in float64 (always true for float64 X).
+        A design without it has its sums rounded to its dtype: a row sample
+        serving estimates, or a float32 CSR matrix.
 
     Methods are listed below; :meth:`solver_context` has a default (no
     context). A new design subclasses this class and implements every method

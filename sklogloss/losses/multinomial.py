@@ -101,7 +101,7 @@ def log_softmax(raw):
     Parameters
     ----------
     raw : ndarray of shape (n_samples, n_classes)
-        Raw scores.
+        Finite scores, of any magnitude.
 
     Returns
     -------
@@ -110,11 +110,14 @@ def log_softmax(raw):
 
     Examples
     --------
+    A score ``1e4`` below the others has probability ``exp(-1e4)``, zero in
+    floating point, but a finite log-probability:
+
     >>> import numpy as np
-    >>> from sklogloss.losses import log_softmax
-    >>> log_softmax(np.array([[0.0, 0.0], [1e4, 0.0]]))
-    array([[-6.93147181e-01, -6.93147181e-01],
-           [ 0.00000000e+00, -1.00000000e+04]])
+    >>> from sklogloss.losses import log_softmax, softmax
+    >>> scores = np.array([[1e4, 0.0]])
+    >>> float(softmax(scores)[0, 1]), float(log_softmax(scores)[0, 1])
+    (0.0, -10000.0)
     """
     log_s, shifted, _ = _shifted_softmax(np.asarray(raw, dtype=np.result_type(raw, np.float32)))
     shifted -= log_s[:, None]

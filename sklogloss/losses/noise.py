@@ -136,20 +136,22 @@ class ForwardCorrectedLoss(Loss):
 
     Examples
     --------
+    Class 0 is recorded as 1 with probability 0.2, class 1 never as 0:
+
     >>> import numpy as np
     >>> from sklogloss.losses.noise import ForwardCorrectedLoss
-    >>> T = np.array([[0.8, 0.2], [0.0, 1.0]])
-    >>> loss = ForwardCorrectedLoss(T)
-    >>> z = np.array([[0.0, 0.0]])        # clean posterior (1/2, 1/2)
-    >>> y = np.array([[0.0, 1.0]])        # noisy label 1: u_1 = 0.5 * 0.2 + 0.5 * 1.0
-    >>> loss.loss(y, z).round(4)
+    >>> loss = ForwardCorrectedLoss([[0.8, 0.2], [0.0, 1.0]])
+    >>> z = np.array([[0.0, 0.0]])        # clean posterior p = (1/2, 1/2)
+    >>> loss.noisy_proba(z)               # u = T^T p
+    array([[0.4, 0.6]])
+    >>> loss.loss(np.array([[0.0, 1.0]]), z).round(4)     # noisy label 1: -log(0.6)
     array([0.5108])
-    >>> round(float(-np.log(0.6)), 4)
-    0.5108
     """
 
     n_outputs = None
     hessian_is_fisher = False
+    #: ``T^T softmax(z)`` does not change when a constant is added to the scores.
+    shift_invariant = True
     #: Spectral bound of one sample's Hessian per unit of target mass.
     hessian_bound = 0.5
     linear_in_target = True
@@ -260,19 +262,24 @@ class BackwardCorrectedLoss(Loss):
 
     Examples
     --------
+    With 20% symmetric noise, a recorded label 0 stands for the target
+    ``(4/3, -1/3)``:
+
     >>> import numpy as np
     >>> from sklogloss.losses.noise import BackwardCorrectedLoss
-    >>> T = np.array([[0.8, 0.2], [0.2, 0.8]])
-    >>> loss = BackwardCorrectedLoss(T)
-    >>> loss.corrected_targets(np.array([[1.0, 0.0]])).round(4)
+    >>> from sklogloss.noise_estimation import symmetric_transition_matrix
+    >>> loss = BackwardCorrectedLoss(symmetric_transition_matrix(2, 0.2))
+    >>> label_0 = np.array([[1.0, 0.0]])
+    >>> loss.corrected_targets(label_0).round(4)
     array([[ 1.3333, -0.3333]])
-    >>> z = np.array([[0.0, 0.0]])
-    >>> loss.loss(np.array([[1.0, 0.0]]), z).round(4)     # (4/3 - 1/3) * log 2
+    >>> loss.loss(label_0, np.zeros((1, 2))).round(4)     # (4/3 - 1/3) * log 2
     array([0.6931])
     """
 
     n_outputs = None
-    hessian_is_fisher = False
+    #: The multinomial Hessian of the row mass ``sum(y)``: independent of the target's shape.
+    hessian_is_fisher = True
+    shift_invariant = True
     hessian_bound = 0.5
     linear_in_target = True
 
@@ -281,26 +288,30 @@ class BackwardCorrectedLoss(Loss):
         self.inverse = np.linalg.inv(self.transition_matrix)
         self._multinomial = MultinomialLoss()
 
-    def corrected_targets(self, y):
-        """The targets ``w = y @ T^{-1}`` of the equivalent multinomial loss."""
-        return np.asarray(y) @ self.inverse
+    def _targets(self, y, raw):
+        return self.corrected_targets(y, np.result_type(raw, np.float32))
+
+    def corrected_targets(self, y, dtype=None):
+        """The targets ``w = y @ T^{-1}`` of the equivalent multinomial loss (in ``dtype`` if given)."""
+        w = np.asarray(y) @ self.inverse
+        return w if dtype is None else w.astype(dtype, copy=False)
 
     def loss(self, y, raw):
         """Per-sample loss, shape ``(n,)``."""
-        return self._multinomial.loss(self.corrected_targets(y), raw)
+        return self._multinomial.loss(self._targets(y, raw), raw)
 
     def loss_gradient(self, y, raw):
         """Per-sample loss ``(n,)`` and gradient ``s * p - w``, ``(n, K)``."""
-        return self._multinomial.loss_gradient(self.corrected_targets(y), raw)
+        return self._multinomial.loss_gradient(self._targets(y, raw), raw)
 
     def gradient(self, y, raw, state=None):
         """Per-sample gradient ``s * p - w``, shape ``(n, K)``."""
-        return self._multinomial.gradient(self.corrected_targets(y), raw)
+        return self._multinomial.gradient(self._targets(y, raw), raw)
 
     def gradient_hessian(self, y, raw):
         """Gradient and per-sample Hessian blocks ``s * (diag(p) - p p^T)``."""
-        return self._multinomial.gradient_hessian(self.corrected_targets(y), raw)
+        return self._multinomial.gradient_hessian(self._targets(y, raw), raw)
 
     def gradient_hessian_product(self, y, raw, state=None):
         """Gradient and a function ``v -> H v`` applied per sample."""
-        return self._multinomial.gradient_hessian_product(self.corrected_targets(y), raw)
+        return self._multinomial.gradient_hessian_product(self._targets(y, raw), raw)

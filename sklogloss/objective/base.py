@@ -54,21 +54,18 @@ class Objective(ABC):
         return np.zeros(self.size, dtype=np.float64)
 
     def penalised_mask(self):
-        """Boolean mask of the entries of ``coef`` that the L1 term acts on."""
+        """Boolean mask of the weights in ``coef``: the entries a penalty acts on (not intercepts)."""
         return np.zeros(self.size, dtype=bool)
 
     def null_space(self):
         """Orthonormal basis ``(size, m)`` of directions along which the objective is flat (``m = 0``)."""
         return np.zeros((self.size, 0))
 
-    @property
-    def checks_scores(self):
-        """Whether scores carried along a solver's path may drift from ``linear_predictor(coef, exact=True)``.
-
-        True for float32 data whose sums are float64: a Newton solver then
-        recomputes the scores exactly before it reports convergence.
-        """
-        return False
+    #: Whether scores carried along a solver's path may drift from
+    #: ``linear_predictor(coef, exact=True)`` and must be checked before a
+    #: Newton solver reports (float32 data; not a row sample, whose solution
+    #: is only a start point).
+    checks_scores = False
 
     @abstractmethod
     def solver_context(self):

@@ -171,15 +171,11 @@ class LinearObjective(Objective):
         self.alpha = 0.0 if np.isinf(self.C) else 1.0 / (self.C * self.weight_sum)
         self.l2_strength = self.alpha * (1.0 - self.l1_ratio)
         self.l1_strength = self.alpha * self.l1_ratio
+        self.checks_scores = self.design.dtype != np.float64  # see Objective.checks_scores
         self.provides = frozenset({"hessian", "hessp", "hessian_diagonal", "row_subset"}
                                   | ({"lipschitz"} if loss.hessian_bound is not None else set()))
 
     # ------------------------------------------------------------------ layout
-    @property
-    def checks_scores(self):
-        """Float32 data with float64 sums: carried scores are checked exactly (see :class:`Objective`)."""
-        return self.design.dtype != np.float64 and self.design.float64_sums
-
     def solver_context(self):
         """The design's solver context (see :meth:`Design.solver_context`)."""
         return self.design.solver_context()
@@ -238,6 +234,7 @@ class LinearObjective(Objective):
         sub = copy.copy(self)
         sub.design = self.design.take_rows(rows, dtype)
         sub.n_samples = sub.design.n_samples
+        sub.checks_scores = False  # its solution is a start point, not a result
         sub.y = np.asarray(self.y[rows], order=sub.design.score_order)
         w = self.sw64[rows]
         sub.sw64 = w / w.sum()
@@ -402,11 +399,11 @@ class LinearObjective(Objective):
         else:
             H = np.empty((K * m, K * m))
             for k in range(K):
-                for l in range(k, K):
-                    block = self._gram_block(hess[:, k, l] * self.sw64, nonneg=(k == l and fisher))
-                    H[k * m:(k + 1) * m, l * m:(l + 1) * m] = block
-                    if l != k:
-                        H[l * m:(l + 1) * m, k * m:(k + 1) * m] = block.T
+                for j in range(k, K):
+                    block = self._gram_block(hess[:, k, j] * self.sw64, nonneg=(k == j and fisher))
+                    H[k * m:(k + 1) * m, j * m:(j + 1) * m] = block
+                    if j != k:
+                        H[j * m:(j + 1) * m, k * m:(k + 1) * m] = block.T
         diag = np.arange(K * m).reshape(K, m)[:, : self.n_features].ravel()
         H[diag, diag] += self.l2_strength
         return grad, H

@@ -64,11 +64,7 @@ class TruncatedNegBinObjective(Objective):
         self.weight_sum = base.weight_sum
         self.C = base.C
         self.l2_strength = base.l2_strength
-
-    @property
-    def checks_scores(self):
-        """As the linear objective's (see :class:`~sklogloss.objective.base.Objective`)."""
-        return self.base.checks_scores
+        self.checks_scores = base.checks_scores
 
     def solver_context(self):
         """The design's solver context."""

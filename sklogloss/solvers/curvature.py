@@ -121,10 +121,10 @@ def start_from_sample(solver, objective, sample, coef0):
 
     presolver = NewtonCholeskySolver(tol=tol, max_iter=solver.max_iter, hessian_rows=None)
     pre = presolver.solve(sample, coef0)
-    W0, _ = objective.unpack(np.asarray(coef0, dtype=np.float64))
+    weights = np.asarray(coef0, dtype=np.float64)[objective.penalised_mask()]
     # A cold start (no weights yet) takes the sample's solution as it is;
     # a warm one keeps whichever is better on the full data.
-    if not np.any(W0) or objective.loss(pre.coef) < objective.loss(coef0):
+    if not np.any(weights) or objective.loss(pre.coef) < objective.loss(coef0):
         coef0 = pre.coef
         # The presolver's last Hessian is the sample's Hessian at its solution:
         # the curvature estimate's first value, at no cost.

@@ -25,14 +25,23 @@ class GradientDescentSolver(Solver):
 
     Examples
     --------
+    Separable data without penalty have no minimiser: the iterates grow like
+    ``log(t)`` along the max-margin direction, here ``(1, 0)``, and stay
+    bounded across it, while the gradient decays only like ``1 / t``.
+
     >>> import numpy as np
     >>> from sklogloss.losses import BinomialLoss
     >>> from sklogloss.objective import LinearObjective
     >>> from sklogloss.solvers import GradientDescentSolver
-    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = np.array([0.0, 1.0, 0.0, 1.0])
-    >>> GradientDescentSolver(tol=1e-6, max_iter=5000).solve(
-    ...     LinearObjective(X, y, BinomialLoss()), np.zeros(2)).converged
-    True
+    >>> X_sep = np.array([[1.0, 0.0], [3.0, 2.0], [-1.0, 0.0], [-3.0, -2.0]])
+    >>> separable = LinearObjective(X_sep, np.array([1.0, 1.0, 0.0, 0.0]), BinomialLoss(),
+    ...                             C=np.inf, fit_intercept=False)
+    >>> short, long = (GradientDescentSolver(max_iter=n).solve(separable, np.zeros(2))
+    ...                for n in (100, 1000))
+    >>> long.converged
+    False
+    >>> short.coef.round(2), long.coef.round(2)
+    (array([3.36, 0.45]), array([5.65, 0.45]))
     """
 
     name = "gd"

@@ -21,13 +21,22 @@ class LbfgsSolver(Solver):
 
     Examples
     --------
+    Each iteration needs only a gradient (two passes over X), so a sparse X
+    with many columns suits it; a warm start from the solution at a
+    neighbouring ``C`` (a regularisation path) saves iterations.
+
     >>> import numpy as np
+    >>> import scipy.sparse as sp
     >>> from sklogloss.losses import BinomialLoss
     >>> from sklogloss.objective import LinearObjective
     >>> from sklogloss.solvers import LbfgsSolver
-    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = np.array([0.0, 1.0, 0.0, 1.0])
-    >>> LbfgsSolver(tol=1e-8).solve(LinearObjective(X, y, BinomialLoss()), np.zeros(2)).converged
-    True
+    >>> X_csr = sp.random(200, 50, density=0.1, format="csr", random_state=0)
+    >>> labels = (X_csr @ np.linspace(-2.0, 2.0, 50) > -0.1).astype(float)
+    >>> solver = LbfgsSolver(tol=1e-8)
+    >>> cold = solver.solve(LinearObjective(X_csr, labels, BinomialLoss(), C=10.0), np.zeros(51))
+    >>> warm = solver.solve(LinearObjective(X_csr, labels, BinomialLoss(), C=11.0), cold.coef)
+    >>> cold.converged and warm.converged, warm.n_iter < cold.n_iter
+    (True, True)
     """
 
     name = "lbfgs"

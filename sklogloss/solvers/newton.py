@@ -72,9 +72,8 @@ class NewtonSolver(Solver, ABC):
         checked there (two passes); the iteration goes on from them if needed.
         The same check runs before the solver gives up (a stall, a failed line
         search, ``max_iter``): what it reports holds for the exact scores.
-        Nothing to check (False) unless ``objective.checks_scores``: float64
-        data, or a row sample whose sums are float32 by design (a start point,
-        not a result).
+        Nothing to check (False) unless ``objective.checks_scores``: not for
+        float64 data, nor for a row sample (a start point, not a result).
         """
         obj = self.obj
         if not obj.checks_scores:
@@ -227,14 +226,22 @@ class NewtonCholeskySolver(NewtonSolver):
 
     Examples
     --------
+    The unpenalised maximum-likelihood fit on a binary feature, whose
+    solution is known in closed form: the intercept is ``logit(1/4) =
+    -log 3`` (the positive share where the feature is 0) and the slope
+    ``logit(3/4) - logit(1/4) = 2 log 3``. Exact Newton steps reach it to
+    ``tol=1e-12``.
+
     >>> import numpy as np
     >>> from sklogloss.losses import BinomialLoss
     >>> from sklogloss.objective import LinearObjective
     >>> from sklogloss.solvers import NewtonCholeskySolver
-    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = np.array([0.0, 1.0, 0.0, 1.0])
-    >>> res = NewtonCholeskySolver(tol=1e-10).solve(LinearObjective(X, y, BinomialLoss()), np.zeros(2))
-    >>> res.converged
-    True
+    >>> indicator = np.repeat([[0.0], [1.0]], 4, axis=0)
+    >>> outcome = np.array([0.0, 0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 1.0])
+    >>> mle = LinearObjective(indicator, outcome, BinomialLoss(), C=np.inf)
+    >>> res = NewtonCholeskySolver(tol=1e-12).solve(mle, np.zeros(2))
+    >>> res.converged, bool(np.allclose(res.coef, [2 * np.log(3), -np.log(3)]))
+    (True, True)
     """
 
     name = "newton-cholesky"
@@ -266,7 +273,8 @@ class NewtonCholeskySolver(NewtonSolver):
         and ``hess_obj``, the objective (or row subset of it) the Hessian comes from.
 
         With a row sample, the problem restricted to the sample is solved first
-        (full Newton on the sample, see :func:`~sklogloss.solvers.curvature.start_from_sample`) and its solution replaces a
+        (full Newton on the sample, see
+        :func:`~sklogloss.solvers.curvature.start_from_sample`) and its solution replaces a
         cold ``coef0`` (all weights zero), or a warm one if the full objective
         is lower there: a start within the sampling error of the optimum, for
         the cost of about one full iteration.

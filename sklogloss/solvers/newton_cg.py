@@ -32,13 +32,23 @@ class NewtonCGSolver(NewtonSolver):
 
     Examples
     --------
+    A three-class multinomial model, the case the sampled-Hessian
+    preconditioner is made for. With an L2 penalty, the weights of the
+    ``K`` classes sum to zero feature by feature at the solution (adding the
+    same vector to every class changes no probability).
+
     >>> import numpy as np
-    >>> from sklogloss.losses import BinomialLoss
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 4))
+    >>> Y = np.eye(3)[np.argmax(X[:, :3] + rng.normal(size=(300, 3)), axis=1)]
+    >>> from sklogloss.losses import MultinomialLoss
     >>> from sklogloss.objective import LinearObjective
     >>> from sklogloss.solvers import NewtonCGSolver
-    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = np.array([0.0, 1.0, 0.0, 1.0])
-    >>> NewtonCGSolver(tol=1e-10).solve(LinearObjective(X, y, BinomialLoss()), np.zeros(2)).converged
-    True
+    >>> softmax_obj = LinearObjective(X, Y, MultinomialLoss(), C=1.0)
+    >>> res = NewtonCGSolver(tol=1e-10).solve(softmax_obj, softmax_obj.zero_coef())
+    >>> W, intercepts = softmax_obj.unpack(res.coef)
+    >>> res.converged, W.shape, bool(np.allclose(W.sum(axis=0), 0.0))
+    (True, (3, 4), True)
     """
 
     name = "newton-cg"

@@ -1,0 +1,245 @@
+"""The design contract (sklogloss.design.base): every design against plain numpy.
+
+A new design (chunked, dask) is one entry of ``DESIGNS``: a factory that makes
+it from a dense X in the entry's dtype. Every product is compared with the same
+product of that X converted to float64. Tolerances: 1e-12 relative to the
+magnitude of the terms for products in float64 arithmetic, 1e-5 for products a
+float32 design may compute in float32.
+"""
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_array_equal
+
+from sklogloss.design import ArrayDesign, Design
+
+N, P, K = 203, 6, 3
+EXACT, FLOAT32 = 1e-12, 1e-5
+
+
+def _threaded_csr(X):
+    design = ArrayDesign(sp.csr_matrix(X), n_threads=2)
+    design.min_nnz_per_thread = 100
+    assert len(design.sparse_blocks(design.X)) == 2  # the threaded sparse path runs
+    return design
+
+
+@dataclass(frozen=True)
+class DesignCase:
+    id: str
+    make: Callable  # dense X of `dtype` -> Design
+    dtype: type = np.float64
+    min_blocks: int = 1  # row_blocks yields at least this many blocks
+
+
+DESIGNS = [
+    DesignCase("dense-C-f64", lambda X: ArrayDesign(np.ascontiguousarray(X))),
+    DesignCase("dense-F-f64", lambda X: ArrayDesign(np.asfortranarray(X))),
+    DesignCase("dense-f32", ArrayDesign, np.float32),
+    DesignCase("csr-f64", lambda X: ArrayDesign(sp.csr_matrix(X))),
+    DesignCase("csr-f32", lambda X: ArrayDesign(sp.csr_matrix(X)), np.float32),
+    DesignCase("csr-threaded-f64", _threaded_csr),
+    DesignCase("dense-blocks7-f64", lambda X: ArrayDesign(X, block_rows=7), min_blocks=N // 7),
+]
+designs = pytest.mark.parametrize("case", DESIGNS, ids=[c.id for c in DESIGNS])
+outputs = pytest.mark.parametrize("k", [None, K], ids=["1d", "2d"])
+ABSTRACT = {  # the products every design must implement, with arguments of the right shapes
+    "row_blocks": lambda: (), "matmul": lambda: (np.ones(P),), "matmul64": lambda: (np.ones(P),),
+    "rmatmul": lambda: (np.ones(N),), "squared_rmatmul": lambda: (np.ones(N),),
+    "weighted_gram": lambda: (np.ones(N),), "kron_gram": lambda: (np.ones((N, K)),),
+    "take_rows": lambda: (np.arange(3),), "squared_norm_bound": lambda: (),
+}
+
+
+def _data(case, seed=0):
+    """The design and the float64 values of its X (its own dtype's numbers)."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(N, P))
+    X[np.abs(X) < 0.5] = 0  # about 40% zeros
+    X[5] = 0  # an empty row
+    X = X.astype(case.dtype)
+    return case.make(X), X.astype(np.float64)
+
+
+def _vec(rng, rows, k):
+    return rng.normal(size=rows if k is None else (rows, k))
+
+
+def _check(got, expected, scale, tol):
+    """``|got - expected| <= tol * max(scale)``: ``scale`` bounds the magnitude of the summed terms."""
+    got = np.asarray(got)
+    assert got.shape == expected.shape
+    err = np.abs(got.astype(np.float64) - expected).max(initial=0)
+    assert err <= tol * max(np.abs(scale).max(initial=0), 1e-300), (err, tol)
+
+
+def _fast_tol(design):
+    return FLOAT32 if design.dtype == np.float32 else EXACT
+
+
+def _check_matmul(design, X, W):
+    out = design.matmul(W)
+    assert isinstance(out, np.ndarray) and out.dtype == design.dtype
+    if W.ndim == 2:
+        assert out.flags.f_contiguous if design.score_order == "F" else out.flags.c_contiguous
+    _check(out, X @ W, np.abs(X) @ np.abs(W), _fast_tol(design))
+
+
+def _check_rmatmul(design, X, G):
+    exact_tol = EXACT if design.dtype == np.float64 or design.float64_sums else FLOAT32
+    for exact, tol in ((None, exact_tol), (False, _fast_tol(design))):
+        out = design.rmatmul(G, exact=exact)
+        assert out.dtype == np.float64
+        _check(out, X.T @ G, np.abs(X).T @ np.abs(G), tol)
+
+
+# --------------------------------------------------------------------- tests
+@designs
+def test_attributes(case):
+    design, X = _data(case)
+    assert isinstance(design, Design)
+    assert (design.n_samples, design.n_features) == X.shape
+    assert design.dtype == case.dtype
+    assert design.score_order in ("C", "F")
+    assert isinstance(design.float64_sums, bool)  # take_rows: False (an estimate)
+
+
+@designs
+def test_abstract_products_are_implemented(case):
+    design, _ = _data(case)
+    for name in ABSTRACT:
+        assert getattr(type(design), name) is not getattr(Design, name), name
+
+
+def test_base_design_raises_for_its_abstract_products():
+    base = Design()
+    for name, args in ABSTRACT.items():
+        with pytest.raises(NotImplementedError):
+            result = getattr(base, name)(*args())
+            next(iter(result))  # a generator raises when iterated
+    with base.solver_context():  # the one default: no context
+        pass
+
+
+@designs
+@outputs
+def test_matmul(case, k):
+    design, X = _data(case)
+    _check_matmul(design, X, _vec(np.random.default_rng(1), P, k))
+
+
+@designs
+@outputs
+def test_matmul64_is_float64_arithmetic(case, k):
+    design, X = _data(case)
+    W = _vec(np.random.default_rng(2), P, k) / 3  # not representable in float32
+    out = design.matmul64(W)
+    assert out.dtype == np.float64
+    _check(out, X @ W, np.abs(X) @ np.abs(W), EXACT)
+
+
+@designs
+@outputs
+def test_rmatmul(case, k):
+    design, X = _data(case)
+    G = _vec(np.random.default_rng(3), N, k)
+    _check_rmatmul(design, X, G)
+    if k is not None:  # targets and gradients are laid out as the scores
+        _check_rmatmul(design, X, np.asarray(G, order=design.score_order))
+
+
+@designs
+@outputs
+def test_squared_rmatmul(case, k):
+    design, X = _data(case)
+    D = np.abs(_vec(np.random.default_rng(4), N, k))
+    out = design.squared_rmatmul(D)
+    assert out.dtype == np.float64
+    _check(out, (X * X).T @ D, (X * X).T @ D, _fast_tol(design))
+
+
+@designs
+@pytest.mark.parametrize("nonneg", [True, False])
+def test_weighted_gram(case, nonneg):
+    design, X = _data(case)
+    d = np.random.default_rng(5).normal(size=N)
+    d = np.abs(d) if nonneg else d
+    assert nonneg or (d.min() < 0 < d.max())
+    out = design.weighted_gram(d, nonneg=nonneg)
+    assert isinstance(out, np.ndarray) and out.dtype == np.float64 and out.shape == (P, P)
+    expected = X.T @ (d[:, None] * X)
+    _check(out, expected, np.abs(X).T @ (np.abs(d)[:, None] * np.abs(X)), _fast_tol(design))
+    _check(out, out.T, np.abs(expected), _fast_tol(design))
+
+
+@designs
+@pytest.mark.parametrize("intercept", [False, True])
+def test_kron_gram(case, intercept):
+    design, X = _data(case)
+    V = np.random.default_rng(6).normal(size=(N, K))
+    Xa = np.column_stack([X, np.ones(N)]) if intercept else X
+    B = np.array([np.kron(v, x) for v, x in zip(V, Xa)])  # row i: v_i (x) [x_i, 1]
+    out = design.kron_gram(V, intercept=intercept)
+    assert out.dtype == np.float64 and out.shape == (K * Xa.shape[1],) * 2
+    _check(out, B.T @ B, np.abs(B).T @ np.abs(B), _fast_tol(design))
+
+
+@designs
+def test_take_rows(case):
+    design, X = _data(case)
+    rng = np.random.default_rng(7)
+    rows = rng.choice(N, size=50, replace=False)
+    sub = design.take_rows(rows)
+    assert isinstance(sub, Design)
+    assert (sub.n_samples, sub.n_features) == (50, P) and sub.dtype == design.dtype
+    assert sub.float64_sums is False  # an estimate
+    Xr = X[rows]
+    for k in (None, K):
+        _check_matmul(sub, Xr, _vec(rng, P, k))
+        _check_rmatmul(sub, Xr, _vec(rng, 50, k))
+    d = rng.uniform(size=50)
+    _check(sub.weighted_gram(d), Xr.T @ (d[:, None] * Xr), Xr.T @ (d[:, None] * Xr), _fast_tol(sub))
+    for dtype in (np.float32, np.float64):
+        cast = design.take_rows(rows, dtype=dtype)
+        assert cast.dtype == dtype and cast.float64_sums is False
+        Xc = Xr.astype(dtype).astype(np.float64)
+        _check_matmul(cast, Xc, _vec(rng, P, K))
+
+
+@designs
+def test_squared_norm_bound(case):
+    design, X = _data(case)
+    s = np.linalg.norm(X, 2) ** 2
+    assert s <= design.squared_norm_bound() <= 1.1 * s
+
+
+@designs
+@pytest.mark.parametrize("width", [1, K])
+def test_row_blocks_cover_the_rows_once_in_order(case, width):
+    design, X = _data(case)
+    for dtype in (None, np.float64):
+        covered = []
+        for rows, Xb in design.row_blocks(width=width, dtype=dtype):
+            # Consumed before the next block: a converted block may be a reused buffer.
+            assert Xb.dtype == (design.dtype if dtype is None else dtype)
+            Xb = Xb.toarray() if sp.issparse(Xb) else np.asarray(Xb)
+            idx = np.arange(N)[rows]
+            assert Xb.shape == (len(idx), P)
+            assert_array_equal(Xb.astype(np.float64), X[idx])
+            covered.append(idx)
+        assert len(covered) >= case.min_blocks
+        assert_array_equal(np.concatenate(covered), np.arange(N))
+
+
+@designs
+def test_solver_context_is_a_context_manager(case):
+    design, X = _data(case)
+    ctx = design.solver_context()
+    assert isinstance(ctx, contextlib.AbstractContextManager)
+    with ctx:
+        _check_matmul(design, X, np.ones(P))  # products work inside it
