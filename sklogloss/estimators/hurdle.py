@@ -23,16 +23,18 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..design import ArrayDesign
 from ..losses.counts import (
     ZeroTruncatedGeometricLoss,
     ZeroTruncatedNegativeBinomialLoss,
     ZeroTruncatedPoissonLoss,
 )
-from ..design import ArrayDesign
 from ..objective import LinearObjective, TruncatedNegBinObjective
 from ..solvers import select_solver
 from ..utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
-from ._base import check_sample_weight, run_solver, validate_X, warn_user
+from ..utils.validation import check_sample_weight
+from ._base import SparseInputMixin, fill_doc, run_solver, validate_X, warn_user
+from ._targets import check_counts
 from .logistic import LogisticClassifier
 
 __all__ = ["HurdleRegressor"]
@@ -43,23 +45,9 @@ _COUNT_LOSSES = {
     "geometric": ZeroTruncatedGeometricLoss,
 }
 
-def _check_counts(y, name="y"):
-    """Float64 counts: finite, non-negative integers (an error message names the problem)."""
-    y = np.asarray(y)
-    if y.dtype.kind not in "biuf":
-        raise ValueError(f"{name} must hold non-negative integer counts; got dtype {y.dtype}.")
-    y = y.astype(np.float64)
-    if y.size and y.min() < 0:
-        raise ValueError(f"{name} must hold non-negative integer counts; got a negative value "
-                         f"({y.min():g}).")
-    frac = y != np.floor(y)
-    if np.any(frac):
-        raise ValueError(f"{name} must hold non-negative integer counts; got non-integer values "
-                         f"such as {y[frac][0]:g}.")
-    return y
 
-
-class HurdleRegressor(RegressorMixin, BaseEstimator):
+@fill_doc
+class HurdleRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
     """Hurdle model for counts with many zeros: logistic zero part, truncated count part.
 
     A classifier answers "zero or not", ``pi(x) = P(y > 0 | x)``, and a
@@ -195,11 +183,6 @@ class HurdleRegressor(RegressorMixin, BaseEstimator):
         self.max_iter = max_iter
         self.verbose = verbose
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
     # --------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None):
@@ -213,18 +196,15 @@ class HurdleRegressor(RegressorMixin, BaseEstimator):
             Non-negative integer counts, with at least one zero and one
             positive count among the samples of positive weight.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights (frequency weights: an integer weight equals
-            repeating the row), used by both parts.
+            Frequency weights of both parts (an integer weight equals
+            repeating the row).
 
         Returns
         -------
         self : HurdleRegressor
             The fitted estimator.
         """
-        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32],
-                             y_numeric=True)
-        y = _check_counts(y)
-        sw = check_sample_weight(sample_weight, X)
+        X, y, sw = self._validate_counts(X, y, sample_weight, reset=True)
         used = sw > 0
         if not np.any(y[used] == 0) or not np.any(y[used] > 0):
             kind = "zeros" if np.any(y[used] == 0) else "positive counts"
@@ -243,14 +223,18 @@ class HurdleRegressor(RegressorMixin, BaseEstimator):
                 "mean sits at its limit (mu -> 0), so count_coef_ and count_intercept_ are not "
                 "finite estimates (their size is set by tol); predict equals P(y > 0). Use a "
                 "finite C for a unique count model.", ConvergenceWarning)
-        n_coef = X.shape[1] + self.fit_intercept + (self.count_distribution == "negative_binomial")
-        solver = select_solver(self.solver, 0.0, n_coef)
+        negbin = self.count_distribution == "negative_binomial"
+        solver = select_solver(self.solver, 0.0, X.shape[1] + self.fit_intercept + negbin)
         design = ArrayDesign(Xp)
-        coef, n_iter = self._fit_poisson_like(design, yp, swp, solver)
-        theta = None
-        if self.count_distribution == "negative_binomial":
-            coef, theta, more = self._fit_negative_binomial(design, yp, swp, solver, coef)
-            n_iter += more
+        # The negative binomial starts from the truncated Poisson fit and theta's profile.
+        obj = self._count_objective(design, yp, swp, "poisson" if negbin else None)
+        result = run_solver(self, obj, self._count_start(obj), solver, " (count part)")
+        coef, n_iter, theta = result.coef, result.n_iter, None
+        if negbin:
+            obj = self._count_objective(design, yp, swp)
+            start = np.append(coef, self._log_theta_start(obj, coef))
+            result = run_solver(self, obj, start, solver, " (count part)")
+            coef, theta, n_iter = result.coef[:-1], float(np.exp(result.coef[-1])), n_iter + result.n_iter
         n_features = X.shape[1]
         self.count_coef_ = coef[:n_features].copy()
         self.count_intercept_ = float(coef[n_features]) if self.fit_intercept else 0.0
@@ -258,6 +242,11 @@ class HurdleRegressor(RegressorMixin, BaseEstimator):
         self.n_iter_ = int(n_iter)
         self.solver_ = solver
         return self
+
+    def _validate_counts(self, X, y, sample_weight, reset):
+        X, y = validate_data(self, X, y, reset=reset, accept_sparse="csr",
+                             dtype=[np.float64, np.float32], y_numeric=True)
+        return X, check_counts(y), check_sample_weight(sample_weight, X)
 
     def _fit_zero_part(self, X, z, sample_weight, sw):
         if self.zero_estimator is None:
@@ -275,34 +264,75 @@ class HurdleRegressor(RegressorMixin, BaseEstimator):
                              f"classes_ are {classes!r}.")
         return est
 
-    def _fit_poisson_like(self, design, y, sw, solver):
-        """Poisson or geometric count part; the truncated-Poisson start of the negative binomial."""
-        loss = ZeroTruncatedGeometricLoss() if self.count_distribution == "geometric" \
-            else ZeroTruncatedPoissonLoss()
-        obj = LinearObjective(design, y, loss, sample_weight=sw, fit_intercept=self.fit_intercept,
-                              C=self.C)
+    def _count_objective(self, design, y, sw, distribution=None):
+        """The count part's objective on positive counts ``y``: the one factory of the count part.
+
+        ``distribution`` (default ``count_distribution``) selects the
+        zero-truncated loss; the negative binomial's objective carries
+        ``log(theta)`` as its last coefficient.
+        """
+        distribution = distribution or self.count_distribution
+        if distribution == "negative_binomial":
+            return TruncatedNegBinObjective(design, y, sample_weight=sw,
+                                            fit_intercept=self.fit_intercept, C=self.C)
+        return LinearObjective(design, y, _COUNT_LOSSES[distribution](), sample_weight=sw,
+                               fit_intercept=self.fit_intercept, C=self.C)
+
+    def _make_objective(self, X, y, sample_weight=None):
+        """The count part's objective at the fitted state, on the positive counts of ``(X, y)``.
+
+        With the training data it is the objective ``fit`` minimised for the
+        count part (e.g. for standard errors at :meth:`_objective_coef`); the
+        zero part is ``zero_estimator_``'s own.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Data, usually the training data.
+        y : array-like of shape (n_samples,)
+            Non-negative integer counts.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        Objective
+            A :class:`~sklogloss.objective.LinearObjective` of the zero-truncated
+            loss, or the :class:`~sklogloss.objective.TruncatedNegBinObjective`.
+        """
+        check_is_fitted(self)
+        X, y, sw = self._validate_counts(X, y, sample_weight, reset=False)
+        pos = y > 0
+        return self._count_objective(ArrayDesign(X[pos]), y[pos], sw[pos])
+
+    def _objective_coef(self):
+        """``[count_coef_, count_intercept_ (if fitted), log(theta_) (negative binomial)]``."""
+        check_is_fitted(self)
+        coef = [self.count_coef_, [self.count_intercept_] if self.fit_intercept else []]
+        if self.theta_ is not None:
+            coef.append([np.log(self.theta_)])
+        return np.concatenate(coef).astype(np.float64)
+
+    def _count_start(self, obj):
+        """Zero weights; the intercept whose truncated mean is the weighted mean count."""
         start = obj.zero_coef()
         if self.fit_intercept:
-            ybar = float(sw @ y) / float(sw.sum())
+            ybar = float(obj.sw @ obj.y)
             # Untruncated mean whose truncated mean is ybar (geometric: 1 + mu; Poisson: ~ybar).
             start[-1] = np.log(max(ybar - 1.0, 1e-3)) if self.count_distribution == "geometric" \
                 else np.log(ybar)
-        result = run_solver(self, obj, start, solver, " (count part)")
-        return result.coef, result.n_iter
+        return start
 
-    def _fit_negative_binomial(self, design, y, sw, solver, coef_poisson):
-        obj = TruncatedNegBinObjective(design, y, sample_weight=sw,
-                                        fit_intercept=self.fit_intercept, C=self.C)
+    def _log_theta_start(self, obj, coef_poisson):
+        """The minimiser of the negative binomial's profile in ``log(theta)`` at the Poisson fit."""
         raw = obj.linear_predictor(np.append(coef_poisson, 0.0))
-        weights = obj.base.sw64
+        weights, y = obj.base.sw, obj.base.y
 
         def profile(t):
             return float(weights @ ZeroTruncatedNegativeBinomialLoss(np.exp(t)).loss(y, raw))
 
-        t0 = scipy.optimize.minimize_scalar(profile, bounds=(np.log(1e-3), np.log(1e3)),
-                                            method="bounded", options={"xatol": 1e-2}).x
-        result = run_solver(self, obj, np.append(coef_poisson, t0), solver, " (count part)")
-        return result.coef[:-1], float(np.exp(result.coef[-1])), result.n_iter
+        return scipy.optimize.minimize_scalar(profile, bounds=(np.log(1e-3), np.log(1e3)),
+                                              method="bounded", options={"xatol": 1e-2}).x
 
     # ----------------------------------------------------------- predict
     def _count_loss(self):
@@ -332,13 +362,7 @@ class HurdleRegressor(RegressorMixin, BaseEstimator):
     def predict(self, X):
         """Expected count ``E[y | x] = P(y > 0) * mu / (1 - f(0; mu))``.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
+        {{X_returns}}
         ndarray of shape (n_samples,)
             The mean of the hurdle distribution (pscl's ``type = "response"``,
             statsmodels' ``which="mean"``).
@@ -352,13 +376,7 @@ class HurdleRegressor(RegressorMixin, BaseEstimator):
     def predict_zero_proba(self, X):
         """Probability of a zero count, ``P(y = 0 | x)``.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
+        {{X_returns}}
         ndarray of shape (n_samples,)
             ``1 - pi(x)`` from the zero part (statsmodels' ``which="prob-zero"``).
         """
@@ -369,10 +387,7 @@ class HurdleRegressor(RegressorMixin, BaseEstimator):
     def predict_pmf(self, X, max_count):
         """Probabilities ``P(y = k | x)`` for ``k = 0, ..., max_count``.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
+        {{X}}
         max_count : int
             Largest count; the rows sum to ``P(y <= max_count)``.
 
@@ -399,10 +414,7 @@ class HurdleRegressor(RegressorMixin, BaseEstimator):
         Its sum over the training data is the model's log-likelihood as pscl's
         ``logLik`` reports it: the zero part's plus the truncated count part's.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
+        {{X}}
         y : array-like of shape (n_samples,)
             Non-negative integer counts.
 
@@ -413,7 +425,7 @@ class HurdleRegressor(RegressorMixin, BaseEstimator):
             otherwise.
         """
         X = self._validate(X)
-        y = _check_counts(np.ravel(y))
+        y = check_counts(np.ravel(y))
         if y.shape[0] != X.shape[0]:
             raise ValueError(f"X has {X.shape[0]} samples but y has {y.shape[0]}.")
         log_zero, log_pos = self._zero_log_proba(X)
@@ -430,10 +442,7 @@ class HurdleRegressor(RegressorMixin, BaseEstimator):
         The scikit-learn default for regressors, used by model selection tools.
         For the likelihood of the counts, sum :meth:`score_samples`.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
+        {{X}}
         y : array-like of shape (n_samples,)
             True counts.
         sample_weight : array-like of shape (n_samples,), default=None

@@ -5,10 +5,8 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.model_selection import cross_val_predict
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import validate_data
 
-from ..losses import MultinomialLoss, sigmoid, softmax
+from ..losses import MultinomialLoss
 from ..losses.noise import (
     BackwardCorrectedLoss,
     ForwardCorrectedLoss,
@@ -19,21 +17,17 @@ from ..noise_estimation import (
     confident_joint_transition_matrix,
 )
 from ..objective import LinearObjective
-from ..utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
-from ._base import (
-    LINEAR_PARAMETER_CONSTRAINTS,
-    check_sample_weight,
-    label_repr,
-    linear_scores,
-    run_solver,
-)
+from ..utils._sklearn import HasMethods, Interval, StrOptions
+from ._base import LINEAR_PARAMETER_CONSTRAINTS, MultinomialFitMixin, fill_doc
+from ._targets import LabelTargets
 
 __all__ = ["NoiseCorrectedClassifier"]
 
 _SOLVERS = {"auto", "lbfgs", "newton-cg", "newton-cholesky", "gd"}
 
 
-class NoiseCorrectedClassifier(ClassifierMixin, BaseEstimator):
+@fill_doc
+class NoiseCorrectedClassifier(MultinomialFitMixin, ClassifierMixin, BaseEstimator):
     """Multinomial logistic regression that learns the clean posterior from noisy labels.
 
     Annotators who make systematic mistakes record a sample of true class ``i``
@@ -68,15 +62,12 @@ default="estimate"
         on the noisy labels.
     correction : {"forward", "backward"}, default="forward"
         Which loss correction to apply.
-    C : float, default=1.0
-        Inverse regularisation strength; ``np.inf`` means no penalty.
+    {{C}}
     fit_intercept : bool, default=True
         Whether to fit an (unpenalised) intercept per class.
     solver : {"auto", "lbfgs", "newton-cg", "newton-cholesky", "gd"}, default="auto"
         ``"auto"`` is L-BFGS: with ``K`` outputs a full Hessian costs ``K^2 / 2``
-        weighted Gram matrices per iteration, and on ``load_digits`` (10
-        classes) L-BFGS was 4 to 10 times faster than Newton-Cholesky.
-        Newton-Cholesky needs a positive semi-definite Hessian: it is refused
+        weighted Gram matrices per iteration. Newton-Cholesky needs a positive semi-definite Hessian: it is refused
         for the forward correction (Newton-CG stops its inner iterations at
         negative curvature and is fine).
     tol : float, default=1e-6
@@ -119,12 +110,7 @@ default="estimate"
         Intercepts, centred likewise (binary: ``b[1] - b[0]``).
     n_iter_ : ndarray of shape (1,)
         Solver iterations of the final fit.
-    solver_ : str
-        The solver used.
-    n_features_in_ : int
-        Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Feature names, when X has string column names.
+    {{fitted}}
 
     See Also
     --------
@@ -143,24 +129,8 @@ default="estimate"
     the probabilities are out-of-fold, from ``cv``. Sample weights weight the
     out-of-fold fits and the confident counts; the anchor points are chosen
     among the samples of positive weight (there an integer weight is not the
-    same as repeating the row). The default ``estimation`` was chosen by the
-    clean-test accuracy of the forward correction on ``load_digits`` (70%
-    stratified train split, standardised, ``C=1``, mean of 5 splits), noisy
-    training labels, clean test labels:
-
-    ====================  ===============  =============
-    noise                 confident joint  anchor points
-    ====================  ===============  =============
-    pair flip 30%         0.925            0.844
-    pair flip 45%         0.630            0.533
-    symmetric 50%         0.827            0.723
-    even/odd, 40% / 10%   0.875            0.860
-    ====================  ===============  =============
-
-    (uncorrected: 0.709, 0.522, 0.776, 0.783; forward with the true ``T``:
-    0.950, 0.965, 0.825, 0.881). The anchor rows are the regularised
-    probabilities of single samples and come out too close to the identity.
-    ``examples/plot_noise_correction.py`` repeats the comparison.
+    same as repeating the row). ``examples/plot_noise_correction.py``
+    compares the two estimators of ``T`` and the corrections on ``load_digits``.
 
     References
     ----------
@@ -229,11 +199,6 @@ default="estimate"
         self.n_jobs = n_jobs
         self.verbose = verbose
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
     # ------------------------------------------------------ transition matrix
     def _uses_identity(self):
         return self.transition_matrix is None
@@ -286,33 +251,14 @@ default="estimate"
                     f"{classes[impossible].tolist()} (their columns are all zeros).")
         return T
 
-    # --------------------------------------------------------------- fit
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_weight=None):
-        """Fit the model to noisy labels.
+    # ------------------------------------------------------------ fit hooks
+    _accepts_2d_targets = False
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data; float32 is kept as float32, CSR stays sparse.
-        y : array-like of shape (n_samples,)
-            Noisy class labels.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights.
+    def _target_encoder(self):
+        return LabelTargets()
 
-        Returns
-        -------
-        self : NoiseCorrectedClassifier
-            The fitted estimator.
-        """
-        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32])
-        check_classification_targets(y)
-        sw = check_sample_weight(sample_weight, X)
-        classes, y_idx = np.unique(y, return_inverse=True)
-        K = classes.size
-        if K < 2:
-            raise ValueError(f"This solver needs samples of at least 2 classes in the data, but "
-                             f"the data contain only one class: {label_repr(classes[0])}.")
+    def _learn_state(self, X, T, sw, weighted):
+        """Check the correction against the parameters; set ``transition_matrix_``."""
         identity = self._uses_identity()
         forward = not identity and self.correction == "forward"
         if not identity and not forward and np.isinf(self.C):
@@ -320,127 +266,42 @@ default="estimate"
                 "correction='backward' needs a finite C: its targets e_y T^-1 have negative "
                 "entries, so the loss is unbounded below without a penalty. Use a finite C or "
                 "correction='forward'.")
-        solver = "lbfgs" if self.solver == "auto" else self.solver
-        if solver == "newton-cholesky" and forward:
+        if self.solver == "newton-cholesky" and forward:
             raise ValueError("solver='newton-cholesky' needs a positive semi-definite Hessian, "
                              "which the forward-corrected loss does not have; use 'lbfgs' or "
                              "'newton-cg'.")
-        T = self._resolve_transition_matrix(X, y_idx, sw, sample_weight is not None, classes)
-        if identity:
-            loss = MultinomialLoss()
-        elif forward:
-            loss = ForwardCorrectedLoss(T)
-        else:
-            loss = BackwardCorrectedLoss(T)
+        self.transition_matrix_ = self._resolve_transition_matrix(
+            X, T.argmax(axis=1), sw, weighted, self._targets.classes_)
 
+    def _build_objectives(self, X, T, sw):
+        """The corrected multinomial objective of the one-hot noisy labels."""
+        if self._uses_identity():
+            loss = MultinomialLoss()
+        elif self.correction == "forward":
+            loss = ForwardCorrectedLoss(self.transition_matrix_)
+        else:
+            loss = BackwardCorrectedLoss(self.transition_matrix_)
         # Rows of weight zero get no target at all: they contribute nothing, and a
         # label that only they carry must not count as observed.
-        Y = np.zeros((X.shape[0], K))
-        Y[np.arange(X.shape[0]), y_idx] = sw > 0
-        obj = LinearObjective(X, Y, loss, sample_weight=sw,
-                              fit_intercept=self.fit_intercept, C=self.C, n_outputs=K)
-        result = run_solver(self, obj, obj.zero_coef(), solver)
+        Y = T * (sw > 0)[:, None]
+        return [LinearObjective(X, Y, loss, sample_weight=sw, fit_intercept=self.fit_intercept,
+                                C=self.C, n_outputs=T.shape[1])]
 
-        W, b = obj.unpack(result.coef)
-        W = W - W.mean(axis=0)
-        b = b - b.mean()
-        if K == 2:
-            self.coef_ = (W[1] - W[0])[None, :]
-            self.intercept_ = np.array([b[1] - b[0]])
-        else:
-            self.coef_ = np.ascontiguousarray(W)
-            self.intercept_ = np.array(b, dtype=np.float64)
-        self.classes_ = classes
-        self.transition_matrix_ = T
-        self.n_iter_ = np.array([result.n_iter], dtype=np.int32)
-        self.solver_ = solver
-        return self
+    def _select_solver(self, objective):
+        return "lbfgs" if self.solver == "auto" else self.solver
 
-    # ----------------------------------------------------------- predict
-    def decision_function(self, X):
-        """Scores of the clean classes: log-odds (binary) or centred log-probabilities.
+    def _start(self, objectives):
+        return [objective.zero_coef() for objective in objectives]
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
+    def _may_separate(self, T):
+        return False
 
-        Returns
-        -------
-        ndarray of shape (n_samples,) or (n_samples, n_classes)
-            Binary: the log-odds of ``classes_[1]``. Multiclass: scores whose
-            softmax is :meth:`predict_proba`.
-        """
-        return linear_scores(self, X)
-
-    def predict_proba(self, X):
-        """Clean posterior ``P(true class | x)``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-            Rows are probability vectors, columns in the order of ``classes_``.
-        """
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            p = sigmoid(scores)
-            return np.column_stack([1 - p, p])
-        return softmax(scores)
-
+    # ---------------------------------------------------------- predictions
     def predict_noisy_proba(self, X):
         """Model of the noisy labels, ``P(noisy | x) = predict_proba(X) @ transition_matrix_``.
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
+        {{X_returns}}
         ndarray of shape (n_samples, n_classes)
             Probabilities of the labels an annotator would record.
         """
         return self.predict_proba(X) @ self.transition_matrix_
-
-    def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`, computed without ``log(0)``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-            Log-probabilities.
-        """
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            return -np.logaddexp(0, np.column_stack([scores, -scores]))
-        zmax = scores.max(axis=1, keepdims=True)
-        shifted = scores - zmax
-        return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-
-    def predict(self, X):
-        """Most probable clean class.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-            Labels from ``classes_``.
-        """
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            return self.classes_[(scores > 0).astype(int)]
-        return self.classes_[scores.argmax(axis=1)]

@@ -165,7 +165,7 @@ class LinearObjective(Objective):
             raise ValueError("The sample weights times the class weights sum to zero; at least one "
                              "sample must have a positive weight.")
         # Normalised weights s_i / S.
-        self.sw64 = sw / self.weight_sum
+        self.sw = sw / self.weight_sum
         self.C = float(C)
         self.l1_ratio = float(l1_ratio)
         self.alpha = 0.0 if np.isinf(self.C) else 1.0 / (self.C * self.weight_sum)
@@ -236,8 +236,8 @@ class LinearObjective(Objective):
         sub.n_samples = sub.design.n_samples
         sub.checks_scores = False  # its solution is a start point, not a result
         sub.y = np.asarray(self.y[rows], order=sub.design.score_order)
-        w = self.sw64[rows]
-        sub.sw64 = w / w.sum()
+        w = self.sw[rows]
+        sub.sw = w / w.sum()
         return sub
 
     # ------------------------------------------------------------ raw scores
@@ -291,7 +291,7 @@ class LinearObjective(Objective):
 
     def _weighted_sum(self, per_sample):
         # Accumulate in float64 whatever X's dtype: line searches compare sums.
-        return float(np.dot(self.sw64, per_sample.astype(np.float64, copy=False)))
+        return float(np.dot(self.sw, per_sample.astype(np.float64, copy=False)))
 
     def loss(self, coef, raw=None):
         """Smooth part of the scaled objective at ``coef`` (raw scores reused if given)."""
@@ -338,7 +338,7 @@ class LinearObjective(Objective):
         return grad.ravel()
 
     def _weight_rows(self, G):
-        return G * (self.sw64 if G.ndim == 1 else self.sw64[:, None])
+        return G * (self.sw if G.ndim == 1 else self.sw[:, None])
 
     def loss_gradient(self, coef, raw=None):
         """Smooth objective value and its gradient (flat, float64)."""
@@ -388,19 +388,19 @@ class LinearObjective(Objective):
         K, m = self.n_outputs, self.n_dof
         fisher = bool(self.loss_fn.hessian_is_fisher)
         if K == 1:
-            H = self._gram_block(hess * self.sw64, nonneg=fisher)
+            H = self._gram_block(hess * self.sw, nonneg=fisher)
         elif factors is not None:
             # Per-sample blocks diag(d_i) - v_i v_i^T: K Gram matrices on the
             # diagonal minus one Kronecker Gram for all blocks at once.
             d, V = factors
-            H = -self.design.kron_gram(V * np.sqrt(self.sw64)[:, None], self.fit_intercept)
+            H = -self.design.kron_gram(V * np.sqrt(self.sw)[:, None], self.fit_intercept)
             for k in range(K):
-                H[k * m:(k + 1) * m, k * m:(k + 1) * m] += self._gram_block(d[:, k] * self.sw64, nonneg=True)
+                H[k * m:(k + 1) * m, k * m:(k + 1) * m] += self._gram_block(d[:, k] * self.sw, nonneg=True)
         else:
             H = np.empty((K * m, K * m))
             for k in range(K):
                 for j in range(k, K):
-                    block = self._gram_block(hess[:, k, j] * self.sw64, nonneg=(k == j and fisher))
+                    block = self._gram_block(hess[:, k, j] * self.sw, nonneg=(k == j and fisher))
                     H[k * m:(k + 1) * m, j * m:(j + 1) * m] = block
                     if j != k:
                         H[j * m:(j + 1) * m, k * m:(k + 1) * m] = block.T
@@ -418,13 +418,13 @@ class LinearObjective(Objective):
             raw = self.linear_predictor(coef)
         if self.n_outputs == 1:
             G, hess = self.loss_fn.gradient_hessian(self.y, _f64(raw))
-            d = hess * self.sw64
+            d = hess * self.sw
 
             def raw_hessp(r):
                 return d * r
         else:
             G, per_sample_hessp = self.loss_fn.gradient_hessian_product(self.y, _f64(raw), state=state)
-            sw = self.sw64[:, None]
+            sw = self.sw[:, None]
 
             def raw_hessp(r):
                 out = per_sample_hessp(r)
@@ -450,7 +450,7 @@ class LinearObjective(Objective):
         if raw is None:
             raw = self.linear_predictor(coef)
         d = self.loss_fn.hessian_diagonal(self.y, _f64(raw), state=state)
-        d = d * (self.sw64 if d.ndim == 1 else self.sw64[:, None])
+        d = d * (self.sw if d.ndim == 1 else self.sw[:, None])
         diag = np.empty((self.n_outputs, self.n_dof))
         diag[:, : self.n_features] = self.design.squared_rmatmul(d).reshape(self.n_features, -1).T
         diag[:, : self.n_features] += self.l2_strength
@@ -471,7 +471,7 @@ class LinearObjective(Objective):
             raise ValueError(f"{type(self.loss_fn).__name__} has no Hessian bound: no Lipschitz "
                              "constant (use a second-order solver or L-BFGS).")
         xnorm = self.design.squared_norm_bound() + (self.design.n_samples if self.fit_intercept else 0)
-        return bound * float(self.sw64.max()) * xnorm + self.l2_strength
+        return bound * float(self.sw.max()) * xnorm + self.l2_strength
 
     # ----------------------------------------------------------- reporting
     def user_objective(self, coef, raw=None):

@@ -83,7 +83,7 @@ class TruncatedNegBinObjective(Objective):
         return ZeroTruncatedNegativeBinomialLoss(theta=float(np.exp(coef[-1])))
 
     def _gradient(self, coef, g_r, g_t):
-        sw = self.base.sw64
+        sw = self.base.sw
         grad = np.empty(self.size)
         grad[:-1] = self.base._grad_from_raw_grad(coef[:-1], sw * g_r)
         grad[-1] = float(sw @ g_t)
@@ -112,7 +112,7 @@ class TruncatedNegBinObjective(Objective):
         if raw is None:
             raw = self.linear_predictor(coef)
         g_r, g_t, h_rr, h_rt, h_tt = self._loss_fn(coef).hessian_log_theta(self.y, raw)
-        sw = self.base.sw64
+        sw = self.base.sw
         grad = self._gradient(coef, g_r, g_t) if gradient else None
         return grad, sw * h_rr, sw * h_rt, float(sw @ h_tt)
 

@@ -31,15 +31,18 @@ def check_sample_weight(sample_weight, X):
     ...     check_sample_weight([0, 0, 0], 3)
     ... except ValueError as exc:
     ...     print(exc)
-    The sample weights sum to zero; at least one sample must have a positive weight.
+    The sample weights sum to zero; at least one sample must have a non-zero (positive) weight.
     """
     if isinstance(X, (int, np.integer)):
         X = np.empty((int(X), 0))
-    zero = "The sample weights sum to zero; at least one sample must have a positive weight."
-    if sample_weight is not None and np.ndim(sample_weight) == 1 and len(sample_weight) \
-            and not np.any(sample_weight):
-        raise ValueError(zero)
-    sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    zero = ("The sample weights sum to zero; at least one sample must have a non-zero (positive) "
+            "weight.")
+    try:
+        sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    except ValueError as exc:
+        if "non-zero" in str(exc):  # scikit-learn's own all-zero check: say it our way
+            raise ValueError(zero) from exc
+        raise
     if not sw.sum() > 0:
         raise ValueError(zero)
     return sw
