@@ -181,12 +181,12 @@ def run_solver(estimator, objective, coef0, solver, label=""):
 def null_model_coef(objective):
     """Zero weights and the intercepts of the null model: the log-odds (log masses) of the mean target."""
     coef = objective.zero_coef()
-    mean = objective.sw @ objective.y
+    mass = objective.sample_weight @ objective.y
     if objective.n_outputs == 1:
-        m = np.clip(float(mean), 1e-10, 1 - 1e-10)
+        m = np.clip(float(mass) / objective.weight_sum, 1e-10, 1 - 1e-10)
         coef[-1] = np.log(m / (1 - m))
     else:
-        b = np.log(np.maximum(mean, 1e-10 * mean.sum()))
+        b = np.log(np.maximum(mass, 1e-10 * mass.sum()))
         coef.reshape(objective.n_outputs, -1)[:, -1] = b - b.mean()
     return coef
 

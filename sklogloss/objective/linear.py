@@ -164,7 +164,8 @@ class LinearObjective(Objective):
         if not self.weight_sum > 0:  # class weights of zero can leave no weight
             raise ValueError("The sample weights times the class weights sum to zero; at least one "
                              "sample must have a positive weight.")
-        # Normalised weights s_i / S.
+        #: The sample weights (times the class weights), as given; ``sw``: normalised, s_i / S.
+        self.sample_weight = sw
         self.sw = sw / self.weight_sum
         self.C = float(C)
         self.l1_ratio = float(l1_ratio)
@@ -238,6 +239,7 @@ class LinearObjective(Objective):
         sub.y = np.asarray(self.y[rows], order=sub.design.score_order)
         w = self.sw[rows]
         sub.sw = w / w.sum()
+        sub.sample_weight = self.sample_weight[rows]
         return sub
 
     # ------------------------------------------------------------ raw scores
