@@ -57,7 +57,7 @@ def class_weight_vector(class_weight, classes, mass, index_keys=None):
     classes : ndarray of shape (n_classes,)
         The classes, in the order of the columns of the class masses.
     mass : ndarray of shape (n_classes,)
-        Sample-weighted mass of each class, ``S_k = sum_i s_i T_ik`` (the
+        Sample-weighted mass of each class, ``S_k = sum_i s_i Y_ik`` (the
         weighted counts for labels, the soft masses for probabilities).
     index_keys : str or None, default=None
         ``None``: the keys of a dict are class labels (scikit-learn's rule and
