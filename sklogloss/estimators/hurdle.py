@@ -317,7 +317,7 @@ class HurdleRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
         """Zero weights; the intercept whose truncated mean is the weighted mean count."""
         start = obj.zero_coef()
         if self.fit_intercept:
-            ybar = float(obj.sw @ obj.y)
+            ybar = float(obj.sample_weight @ obj.y) / obj.weight_sum
             # Untruncated mean whose truncated mean is ybar (geometric: 1 + mu; Poisson: ~ybar).
             start[-1] = np.log(max(ybar - 1.0, 1e-3)) if self.count_distribution == "geometric" \
                 else np.log(ybar)

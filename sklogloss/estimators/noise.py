@@ -257,7 +257,7 @@ default="estimate"
     def _target_encoder(self):
         return LabelTargets()
 
-    def _learn_state(self, X, T, sw, weighted):
+    def _learn_state(self, X, Y, sw, weighted):
         """Check the correction against the parameters; set ``transition_matrix_``."""
         identity = self._uses_identity()
         forward = not identity and self.correction == "forward"
@@ -271,9 +271,9 @@ default="estimate"
                              "which the forward-corrected loss does not have; use 'lbfgs' or "
                              "'newton-cg'.")
         self.transition_matrix_ = self._resolve_transition_matrix(
-            X, T.argmax(axis=1), sw, weighted, self._targets.classes_)
+            X, Y.argmax(axis=1), sw, weighted, self._targets.classes_)
 
-    def _build_objectives(self, X, T, sw):
+    def _build_objectives(self, X, Y, sw):
         """The corrected multinomial objective of the one-hot noisy labels."""
         if self._uses_identity():
             loss = MultinomialLoss()
@@ -283,9 +283,9 @@ default="estimate"
             loss = BackwardCorrectedLoss(self.transition_matrix_)
         # Rows of weight zero get no target at all: they contribute nothing, and a
         # label that only they carry must not count as observed.
-        Y = T * (sw > 0)[:, None]
+        Y = Y * (sw > 0)[:, None]
         return [LinearObjective(X, Y, loss, sample_weight=sw, fit_intercept=self.fit_intercept,
-                                C=self.C, n_outputs=T.shape[1])]
+                                C=self.C, n_outputs=Y.shape[1])]
 
     def _select_solver(self, objective):
         return "lbfgs" if self.solver == "auto" else self.solver
@@ -293,7 +293,7 @@ default="estimate"
     def _start(self, objectives):
         return [objective.zero_coef() for objective in objectives]
 
-    def _may_separate(self, T):
+    def _may_separate(self, Y):
         return False
 
     # ---------------------------------------------------------- predictions
