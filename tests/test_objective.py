@@ -235,11 +235,17 @@ def test_threaded_sparse_products_equal_the_single_threaded_ones(dtype):
     np.testing.assert_allclose(design.rmatmul(G), X.T.astype(np.float64) @ G, rtol=rtol, atol=atol)
     np.testing.assert_allclose(design.squared_rmatmul(G), X.multiply(X).T.astype(np.float64) @ G,
                                rtol=rtol, atol=atol)
-    # A solver runs with single-threaded BLAS on a threaded design, with the BLAS default otherwise.
+    # A solver runs with single-threaded BLAS on a threaded design, with the BLAS default otherwise
+    # (on a dense X: above its small_entries, below which a dense design is single-threaded too).
     with design.solver_context():
         assert blas_threads() == 1
-    with ArrayDesign(X.toarray()).solver_context():
+    dense = ArrayDesign(X.toarray())
+    dense.small_entries = X.shape[0] * X.shape[1] - 1
+    with dense.solver_context():
         assert blas_threads() == ArrayDesign(X).n_threads
+    dense.small_entries = X.shape[0] * X.shape[1]
+    with dense.solver_context():
+        assert blas_threads() == 1
     # Limited to one thread (threadpoolctl) when it is made, a design multiplies X itself.
     with threadpool_limits(1, user_api="blas"):
         single = ArrayDesign(X)

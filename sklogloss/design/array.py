@@ -47,6 +47,8 @@ class ArrayDesign(Design):
 
     #: A CSR product runs in one thread below this many non-zeros per thread.
     min_nnz_per_thread = 250_000
+    #: A solver on a dense X of at most this many entries runs with single-threaded BLAS.
+    small_entries = 1 << 18
     #: Entries per block of :meth:`row_blocks` (4 MB of float64).
     block_entries = 1 << 19
     #: Entries per block converted to another dtype (512 kB of float64: the buffer stays in
@@ -138,13 +140,21 @@ class ArrayDesign(Design):
     def solver_context(self):
         """The context a solver runs in on this design.
 
-        For a CSR X multiplied in threads (:meth:`sparse_blocks`), BLAS is
-        limited to one thread: the rest of a solver's arithmetic is vector
-        operations on the coefficients, and OpenBLAS threads that wake for a
-        short dot product then spin on the core that the product's second
-        thread needs. A null context otherwise.
+        BLAS is limited to one thread
+
+        * for a CSR X multiplied in threads (:meth:`sparse_blocks`): the rest
+          of a solver's arithmetic is vector operations on the coefficients,
+          and OpenBLAS threads that wake for a short dot product then spin on
+          the core that the product's second thread needs;
+        * for a dense X of at most ``small_entries`` entries: its products are
+          too short to share, and waking BLAS threads for each costs more than
+          the product (see docs/performance.rst).
+
+        A null context otherwise.
         """
         if self.is_sparse and len(self.sparse_blocks(self.X)) > 1:
+            return single_threaded_blas()
+        if not self.is_sparse and self.n_samples * self.n_features <= self.small_entries:
             return single_threaded_blas()
         return super().solver_context()
 
