@@ -164,7 +164,8 @@ class LinearObjective(Objective):
         if not self.weight_sum > 0:  # class weights of zero can leave no weight
             raise ValueError("The sample weights times the class weights sum to zero; at least one "
                              "sample must have a positive weight.")
-        #: The sample weights (times the class weights), as given; ``sw``: normalised, s_i / S.
+        #: The sample weights (times the class weights), as given; ``sw``: normalised, s_i / S
+        #: (a row subset renormalises ``sw`` and keeps ``weight_sum``, see :meth:`row_subset`).
         self.sample_weight = sw
         self.sw = sw / self.weight_sum
         self.C = float(C)
@@ -320,21 +321,21 @@ class LinearObjective(Objective):
         state.flags.writeable = False  # shared by every consumer at this point
         return self._weighted_sum(per_sample) + self._penalty(coef), state
 
-    def _grad_from_raw_grad(self, coef, G, exact=None):
-        """Assemble the flat gradient from the per-sample gradient ``G`` (already weighted).
+    def _row_sums(self, G, exact=None):
+        """``[X^T G, sum G]`` (intercept last) for per-sample values ``G``, float64, no penalty.
 
+        ``G`` of shape ``(n,)`` gives ``(n_dof,)``; ``(n, K)`` gives ``(K, n_dof)``.
         ``exact`` is passed to ``rmatmul`` (``False`` for Hessian-vector products).
         """
-        grad = np.empty((self.n_outputs, self.n_dof))
-        rmatmul = self.design.rmatmul if exact is None else (lambda G: self.design.rmatmul(G, exact=exact))
-        if self.n_outputs == 1:
-            grad[0, : self.n_features] = rmatmul(G)
-            if self.fit_intercept:
-                grad[0, -1] = G.sum(dtype=np.float64)
-        else:
-            grad[:, : self.n_features] = rmatmul(G).T
-            if self.fit_intercept:
-                grad[:, -1] = G.sum(axis=0, dtype=np.float64)
+        out = np.empty(G.shape[1:][::-1] + (self.n_dof,))
+        out[..., : self.n_features] = self.design.rmatmul(G, exact=exact).T
+        if self.fit_intercept:
+            out[..., -1] = G.sum(axis=0, dtype=np.float64)
+        return out
+
+    def _grad_from_raw_grad(self, coef, G, exact=None):
+        """The flat gradient from the per-sample gradient ``G`` (already weighted): row sums plus the L2 term."""
+        grad = self._row_sums(G, exact).reshape(self.n_outputs, self.n_dof)
         W, _ = self.unpack(coef)
         grad[:, : self.n_features] += self.l2_strength * W
         return grad.ravel()
@@ -364,10 +365,9 @@ class LinearObjective(Objective):
         p = self.n_features
         H[:p, :p] = self.design.weighted_gram(d, nonneg=nonneg)
         if self.fit_intercept:
-            col = self.design.rmatmul(d)
-            H[:p, p] = col
-            H[p, :p] = col
-            H[p, p] = d.sum(dtype=np.float64)
+            col = self._row_sums(d)
+            H[:, p] = col
+            H[p, :p] = col[:p]
         return H
 
     def gradient_hessian(self, coef, raw=None, gradient=True, state=None):

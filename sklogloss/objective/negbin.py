@@ -116,17 +116,13 @@ class TruncatedNegBinObjective(Objective):
         grad = self._gradient(coef, g_r, g_t) if gradient else None
         return grad, sw * h_rr, sw * h_rt, float(sw @ h_tt)
 
-    def _coef_block(self, G):
-        """``[X^T G, sum G]`` for per-sample values ``G`` (no penalty term)."""
-        return self.base._grad_from_raw_grad(np.zeros(self.base.size), G)
-
     def gradient_hessian(self, coef, raw=None, gradient=True, state=None):
         """Gradient and the full (observed) Hessian, ``(size, size)``."""
         grad, d_rr, d_rt, h_tt = self._second_order(coef, raw, gradient)
         p, m = self.n_features, self.base.n_dof
         H = np.empty((self.size, self.size))
         H[:m, :m] = self.base._gram_block(d_rr, nonneg=False)
-        cross = self._coef_block(d_rt)
+        cross = self.base._row_sums(d_rt)
         H[:m, m] = cross
         H[m, :m] = cross
         H[m, m] = h_tt
