@@ -23,10 +23,10 @@ def deflate(H, null_basis):
     ``H`` vanishes along ``N`` (and the gradient is orthogonal to it, up to
     rounding): the solution of ``(H + c N N^T) step = -g`` has no component
     along ``N`` and solves ``H step = -g`` on the complement. ``c``, the mean
-    diagonal of ``H``, keeps the system as well scaled as ``H``. ``N=None``
-    returns ``H``.
+    diagonal of ``H``, keeps the system as well scaled as ``H``. An empty
+    basis (``objective.null_space()`` of shape ``(size, 0)``) returns ``H``.
     """
-    if null_basis is None:
+    if null_basis.shape[1] == 0:
         return H
     c = max(float(np.mean(np.diag(H))), np.finfo(float).tiny)
     return H + c * (null_basis @ null_basis.T)

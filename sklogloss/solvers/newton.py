@@ -269,7 +269,7 @@ class NewtonCholeskySolver(NewtonSolver):
         return m if n_samples > 4 * m else n_samples
 
     def setup(self, objective, coef0):
-        """Also set ``null_basis`` (the objective's ``null_space()``, ``None`` if empty)
+        """Also set ``null_basis`` (the objective's ``null_space()``, possibly empty)
         and ``hess_obj``, the objective (or row subset of it) the Hessian comes from.
 
         With a row sample, the problem restricted to the sample is solved first
@@ -287,8 +287,7 @@ class NewtonCholeskySolver(NewtonSolver):
             self.curvature = SampledCurvature(self.hess_obj)
             coef0 = start_from_sample(self, objective, self.hess_obj, coef0)
         super().setup(objective, coef0)
-        basis = objective.null_space()
-        self.null_basis = basis if basis.shape[1] else None
+        self.null_basis = objective.null_space()
 
     def update_gradient_hessian(self):
         if self.hess_obj is self.obj:
@@ -299,7 +298,7 @@ class NewtonCholeskySolver(NewtonSolver):
 
     def inner_solve(self):
         g, N = self.grad, self.null_basis
-        if N is not None:  # see deflate: g is orthogonal to N up to rounding
+        if N.shape[1]:  # see deflate: g is orthogonal to N up to rounding
             g = g - N @ (N.T @ g)
         H = deflate(self.hessian, N)
         try:

@@ -86,8 +86,7 @@ class NewtonCGSolver(NewtonSolver):
             self.hess_obj = sample_rows(objective, m, self.random_state)
             self.curvature = SampledCurvature(self.hess_obj, bfgs=False,
                                               max_score_change=self.max_score_change)
-            basis = objective.null_space()
-            self.null_basis = basis if basis.shape[1] else None
+            self.null_basis = objective.null_space()
             if self.hess_obj.n_samples < objective.n_samples:
                 coef0 = start_from_sample(self, objective, self.hess_obj, coef0)
         super().setup(objective, coef0)
