@@ -51,7 +51,8 @@ outputs = pytest.mark.parametrize("k", [None, K], ids=["1d", "2d"])
 ABSTRACT = {  # the products every design must implement, with arguments of the right shapes
     "row_blocks": lambda: (), "matmul": lambda: (np.ones(P),), "matmul64": lambda: (np.ones(P),),
     "rmatmul": lambda: (np.ones(N),), "squared_rmatmul": lambda: (np.ones(N),),
-    "weighted_gram": lambda: (np.ones(N),), "kron_gram": lambda: (np.ones((N, K)),),
+    "weighted_gram": lambda: (np.ones(N),), "weighted_cross_gram": lambda: (np.ones(N), [0]),
+    "kron_gram": lambda: (np.ones((N, K)),),
     "take_rows": lambda: (np.arange(3),), "squared_norm_bound": lambda: (),
 }
 
@@ -175,6 +176,22 @@ def test_weighted_gram(case, nonneg):
     expected = X.T @ (d[:, None] * X)
     _check(out, expected, np.abs(X).T @ (np.abs(d)[:, None] * np.abs(X)), _fast_tol(design))
     _check(out, out.T, np.abs(expected), _fast_tol(design))
+
+
+@designs
+@outputs
+def test_weighted_cross_gram(case, k):
+    design, X = _data(case)
+    D = _vec(np.random.default_rng(8), N, k)
+    columns = np.array([4, 0, 5])  # any order, a subset
+    out = design.weighted_cross_gram(D, columns)
+    D2 = D.reshape(N, -1)
+    expected = np.stack([X.T @ (D2[:, [j]] * X[:, columns]) for j in range(D2.shape[1])])
+    bound = np.stack([np.abs(X).T @ (np.abs(D2[:, [j]]) * np.abs(X[:, columns])) for j in range(D2.shape[1])])
+    if k is None:
+        expected, bound = expected[0], bound[0]
+    assert out.dtype == np.float64 and out.shape == expected.shape
+    _check(out, expected, bound, _fast_tol(design))
 
 
 @designs

@@ -272,6 +272,43 @@ class ArrayDesign(Design):
                 H += Xb.T @ (Xb * db)
         return H
 
+    def weighted_cross_gram(self, D, columns):
+        """``X.T @ diag(D[:, k]) @ X[:, columns]`` per column of ``D`` (see :meth:`Design.weighted_cross_gram`).
+
+        CSR: ``(X_S^T D) X`` per thread block (:meth:`sparse_blocks`) with
+        ``X_S`` the block's ``columns``, a sparse product whose cost is the
+        number of co-occurring non-zeros (one-hot data: the rows times the
+        non-zeros of a row that fall in ``columns``, times those of the row).
+        Dense: ``X_b^T (D_b X_b[:, columns])`` per row block.
+        """
+        columns = np.asarray(columns, dtype=np.intp)
+        D2 = D.reshape(len(D), -1)
+        K, k = D2.shape[1], columns.size
+        if self.is_sparse:
+            def part(block):
+                rows, Xb = block
+                XsT = Xb[:, columns].T.tocsr()  # (k, rows): its indices are the block's rows
+                out = np.empty((K, k, self.n_features))
+                for j in range(K):
+                    W = sp.csr_matrix((XsT.data * D2[rows, j][XsT.indices], XsT.indices, XsT.indptr),
+                                      shape=XsT.shape)
+                    out[j] = (W @ Xb).toarray()
+                return out
+
+            parts = parallel_map(part, self.sparse_blocks(self.X))
+            out = parts[0]
+            for extra in parts[1:]:
+                out += extra
+            out = out.transpose(0, 2, 1)
+        else:
+            out = np.zeros((K, self.n_features, k))
+            D2 = D2.astype(self.dtype, copy=False)
+            for rows, Xb in self.row_blocks(width=1 + k / max(self.n_features, 1)):
+                Xs = Xb[:, columns]
+                for j in range(K):
+                    out[j] += Xb.T @ (Xs * D2[rows, j, None])
+        return out[0] if D.ndim == 1 else out
+
     def kron_gram(self, V, intercept=False):
         """``B^T B`` for the matrix ``B`` whose row ``i`` is ``v_i (x) [x_i, 1]``.
 

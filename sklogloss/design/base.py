@@ -77,6 +77,16 @@ class Design:
         """``X.T @ diag(d) @ X``, dense float64 ``(p, p)``; ``nonneg`` promises ``d >= 0``."""
         raise NotImplementedError
 
+    def weighted_cross_gram(self, D, columns):
+        """``X.T @ diag(D[:, k]) @ X[:, columns]`` for each column ``k`` of ``D``, dense float64.
+
+        ``D`` of shape ``(n,)`` gives ``(p, len(columns))``; ``(n, K)`` gives
+        ``(K, p, len(columns))``. A few columns of a weighted Gram matrix
+        (the couplings of the densest columns with all others) without the
+        whole of it.
+        """
+        raise NotImplementedError
+
     def kron_gram(self, V, intercept=False):
         """``B^T B`` for the rows ``b_i = v_i (x) [x_i, 1]`` (the trailing 1 only with ``intercept``)."""
         raise NotImplementedError

@@ -21,21 +21,44 @@ from .base import Loss
 __all__ = ["MultinomialLoss", "log_softmax", "softmax", "softmax_hessian_blocks"]
 
 
+def _row_max(a):
+    """``a.max(axis=1)`` for an ``(n, K)`` array, a column at a time.
+
+    numpy's reduction along the short axis of a C-ordered ``(n, K)`` array
+    costs 20 times an elementwise pass (27 ms against 1.3 ms for
+    ``327,000 x 5`` here); the scores of a CSR design are C-ordered.
+    """
+    out = a[:, 0].copy()
+    for k in range(1, a.shape[1]):
+        np.maximum(out, a[:, k], out=out)
+    return out
+
+
+def _row_sum(a):
+    """``a.sum(axis=1)`` as a matrix-vector product (fast for either memory layout, see :func:`_row_max`)."""
+    return a @ np.ones(a.shape[1], dtype=a.dtype)
+
+
+def _row_dot(a, b):
+    """``(a * b).sum(axis=1)``."""
+    return _row_sum(a * b)
+
+
 def _shifted_softmax(raw):
     """Return ``(log_s, shifted, P)``: ``shifted = raw - max(raw)``, ``log_s = logsumexp(shifted)``.
 
     Losses are assembled from the shifted scores, ``log_s * sum(y) - y . shifted``,
     so that large scores never cancel (``logsumexp(raw) - y . raw`` would in float32).
     """
-    shifted = raw - raw.max(axis=1, keepdims=True)
+    shifted = raw - _row_max(raw)[:, None]
     p = np.exp(shifted)
-    s = p.sum(axis=1, keepdims=True)
-    p /= s
-    return np.log(s[:, 0]), shifted, p
+    s = _row_sum(p)
+    p /= s[:, None]
+    return np.log(s), shifted, p
 
 
 def _cross_entropy(y, log_s, shifted):
-    return log_s * y.sum(axis=1) - np.einsum("ij,ij->i", y, shifted)
+    return log_s * _row_sum(y) - _row_dot(y, shifted)
 
 
 def softmax_hessian_blocks(p, mass=None):
@@ -172,12 +195,12 @@ class MultinomialLoss(Loss):
     def _loss(y, raw, with_proba):
         # One (n, K) temporary: the shifted scores, exponentiated in place and,
         # if asked for, normalised in place into the probabilities.
-        shifted = raw - raw.max(axis=1, keepdims=True)
-        yz = np.einsum("ij,ij->i", y, shifted)
+        shifted = raw - _row_max(raw)[:, None]
+        yz = _row_dot(y, shifted)
         np.exp(shifted, out=shifted)
-        s = shifted.sum(axis=1)
+        s = _row_sum(shifted)
         out = np.log(s)
-        out *= y.sum(axis=1)
+        out *= _row_sum(y)
         out -= yz
         if with_proba:
             shifted /= s[:, None]
@@ -195,7 +218,7 @@ class MultinomialLoss(Loss):
     def loss_gradient(self, y, raw):
         """Per-sample loss ``(n,)`` and gradient ``(n, K)``."""
         log_s, shifted, p = _shifted_softmax(raw)
-        ysum = y.sum(axis=1)
+        ysum = _row_sum(y)
         loss = _cross_entropy(y, log_s, shifted)
         p *= ysum[:, None]
         p -= y
@@ -209,13 +232,13 @@ class MultinomialLoss(Loss):
         if state is None and proba is None:
             return self.loss_gradient(y, raw)[1]
         p = self._proba(raw, state, proba)
-        ysum = y.sum(axis=1)
+        ysum = _row_sum(y)
         return p - y if np.all(ysum == 1) else p * ysum[:, None] - y
 
     def gradient_hessian(self, y, raw):
         """Gradient ``(n, K)`` and per-sample Hessian blocks ``(n, K, K)``."""
         p = _shifted_softmax(raw)[2]
-        ysum = y.sum(axis=1)
+        ysum = _row_sum(y)
         grad = p * ysum[:, None]
         grad -= y
         return grad, softmax_hessian_blocks(p, ysum)
@@ -230,7 +253,7 @@ class MultinomialLoss(Loss):
         :meth:`gradient`.
         """
         p = self._proba(raw, state, proba)
-        ysum = y.sum(axis=1)[:, None]
+        ysum = _row_sum(y)[:, None]
         d = p * ysum
         v = p * np.sqrt(np.maximum(ysum, 0))
         grad = d - y
@@ -243,7 +266,7 @@ class MultinomialLoss(Loss):
         ``state``: as in :meth:`gradient`.
         """
         p = self._proba(raw, state, proba)
-        ysum = y.sum(axis=1)
+        ysum = _row_sum(y)
         if np.all(ysum == 1):  # probability rows: s * P is P
             ps = p
         else:
@@ -251,7 +274,7 @@ class MultinomialLoss(Loss):
         grad = ps - y
 
         def hessp(v):
-            pv = np.einsum("ij,ij->i", p, v)
+            pv = _row_dot(p, v)
             out = v - pv[:, None]
             out *= ps
             return out
@@ -265,7 +288,7 @@ class MultinomialLoss(Loss):
         """
         p = self._proba(raw, state, proba)
         out = p * (1 - p)
-        out *= y.sum(axis=1)[:, None]
+        out *= _row_sum(y)[:, None]
         return out
 
     def entropy(self, y):

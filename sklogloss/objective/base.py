@@ -15,6 +15,9 @@ Capabilities
     :meth:`Objective.gradient_hessp`: Hessian-vector products.
 ``"hessian_diagonal"``
     :meth:`Objective.hessian_diagonal` (the Jacobi preconditioner).
+``"block_columns"``
+    :meth:`Objective.hessian_block_columns`: a few columns of each output's
+    diagonal block of the Hessian (the Schur preconditioner of Newton-CG).
 ``"row_subset"``
     :meth:`Objective.row_subset`: the same objective on a row sample.
 ``"lipschitz"``
@@ -61,6 +64,10 @@ class Objective(ABC):
         """Orthonormal basis ``(size, m)`` of directions along which the objective is flat (``m = 0``)."""
         return np.zeros((self.size, 0))
 
+    def shift_curvature(self):
+        """Curvature along the output shifts, ``(n_dof,)``, or None (see ``LinearObjective.shift_curvature``)."""
+        return None
+
     #: Whether scores carried along a solver's path may drift from
     #: ``linear_predictor(coef, exact=True)`` and must be checked before a
     #: Newton solver reports (float32 data; not a row sample, whose solution
@@ -95,6 +102,14 @@ class Objective(ABC):
     def gradient(self, coef, raw=None, state=None):
         """Gradient of the smooth part."""
         return self.loss_gradient(coef, raw)[1]
+
+    def hessian_block_columns(self, coef, columns, raw=None, state=None):
+        """Columns ``columns`` (indices in ``0..n_dof - 1``) of each output's diagonal Hessian block.
+
+        Returns ``(n_outputs, n_dof, len(columns))``; for a single output, the
+        Hessian's own columns. Capability ``"block_columns"``.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not provide 'block_columns'.")
 
     def l1_value(self, coef):
         """The L1 part of the objective (0 for a smooth objective)."""

@@ -1,8 +1,9 @@
 """Curvature helpers of the Newton solvers: row-sampled Hessians, their start point, flat directions."""
 
 import numpy as np
+import scipy.linalg
 
-__all__ = ["SampledCurvature", "deflate", "sample_rows", "start_from_sample"]
+__all__ = ["SampledCurvature", "SchurJacobi", "deflate", "sample_rows", "start_from_sample"]
 
 
 def sample_rows(objective, n_rows, random_state):
@@ -134,3 +135,117 @@ def start_from_sample(solver, objective, sample, coef0):
               f"{objective.n_samples} rows; start from their solution "
               f"({pre.n_iter} iterations on the sample)")
     return coef0
+
+
+class SchurJacobi:
+    """Preconditioner exact on the densest coefficients, Jacobi on the Schur complement of the rest.
+
+    Per output ``k``, the coefficients are split into ``S`` (the intercept and
+    the ``n_columns`` weights of largest Hessian diagonal: the frequent levels
+    of one-hot data, the frequent words of text) and the rest ``L``. With the
+    diagonal block ``H = [[A_SS, A_SL], [A_LS, A_LL]]``, the preconditioner is
+    the block LDL^T factorisation of ``H`` with its Schur complement
+    ``A_LL - A_LS A_SS^{-1} A_SL`` replaced by that complement's diagonal::
+
+        M = [[I, 0], [A_LS A_SS^{-1}, I]] [[A_SS, 0], [0, diag(.)]] [[I, A_SS^{-1} A_SL], [0, I]]
+
+    It is positive definite (the diagonal of a positive semi-definite
+    complement plus the L2 term, floored), exact on ``S`` and on every
+    coupling of ``S`` with ``L``. Jacobi cannot see that the columns of each
+    one-hot group sum to the intercept column, or that the levels of a nested
+    factor sum to their parent's column: ``M`` can, since the intercept and
+    the frequent levels are in ``S``. With ``S`` the intercept alone it is
+    Jacobi on the implicitly centred design. Outputs are not coupled (the
+    block-diagonal part of a multinomial Hessian).
+
+    Costs: one :meth:`~sklogloss.objective.LinearObjective.hessian_block_columns`
+    (the couplings of ``S`` with everything, a sparse product over the
+    co-occurring non-zeros) and ``O(K p |S|^2)`` dense work per update;
+    ``O(K p |S|)`` per application. :meth:`update` recomputes it only when the
+    Hessian's diagonal moved by more than ``max_change`` (relative, L1).
+
+    Parameters
+    ----------
+    objective : Objective
+        Provides ``"block_columns"`` and ``"hessian_diagonal"``.
+    n_columns : int or "auto", default="auto"
+        Weights in ``S`` per output; ``"auto"``: ``min(256, n_features)``,
+        fewer when ``K p |S|^2`` would exceed ``2e9``.
+    max_change : float, default=0.1
+        Keep the factorisation while the Hessian's diagonal is within this
+        relative L1 distance of the one it was computed with.
+
+    Attributes
+    ----------
+    n_computed : int
+        How many times it was computed.
+    """
+
+    def __init__(self, objective, n_columns="auto", max_change=0.1):
+        self.obj = objective
+        m = objective.n_dof
+        p = m - objective.fit_intercept
+        if n_columns == "auto":
+            n_columns = min(256, p, int(np.sqrt(2e9 / max(objective.n_outputs * m, 1))))
+        self.n_columns = int(min(n_columns, p))
+        self.max_change = max_change
+        self.diag = None
+        self.n_computed = 0
+
+    def update(self, coef, raw, state=None):
+        """Recompute at ``coef`` unless the Hessian's diagonal moved by less than ``max_change``.
+
+        The test is the relative L1 change ``sum |diag - diag_0| / sum diag_0``
+        since the last computation (one pass over ``X * X``).
+        """
+        obj = self.obj
+        K, m = obj.n_outputs, obj.n_dof
+        p = m - obj.fit_intercept
+        diag = obj.hessian_diagonal(coef, raw, state=state).reshape(K, m)
+        if self.diag is not None:
+            change = float(np.abs(diag - self.diag).sum()) / max(float(self.diag.sum()), np.finfo(float).tiny)
+            if change <= self.max_change:
+                return
+        self.diag = diag
+        weights = np.argsort(-diag[:, :p].sum(axis=0), kind="stable")[: self.n_columns]
+        S = np.sort(weights)
+        if obj.fit_intercept:
+            S = np.append(S, p)
+        L = np.setdiff1d(np.arange(m), S)
+        cols = obj.hessian_block_columns(coef, S, raw=raw, state=state)  # (K, m, |S|)
+        floor = max(obj.l2_strength, np.finfo(float).tiny)
+        self.blocks = []
+        for k in range(K):
+            A_SS = cols[k][S]
+            A_SS = 0.5 * (A_SS + A_SS.T)
+            jitter = 0.0
+            while True:
+                try:
+                    chol = scipy.linalg.cholesky(A_SS + jitter * np.eye(len(S)), lower=True, check_finite=False)
+                    break
+                except np.linalg.LinAlgError:  # singular on S (an unpenalised duplicate column)
+                    jitter = max(2 * jitter, 1e-10 * float(np.trace(A_SS)) / max(len(S), 1) + floor)
+            # W = chol^{-1} A_SL: the Schur complement's diagonal is diag(A_LL) - colsum(W * W).
+            W = scipy.linalg.solve_triangular(chol, cols[k][L].T, lower=True, check_finite=False)
+            schur = diag[k, L] - np.einsum("ij,ij->j", W, W)
+            schur = np.maximum(schur, np.maximum(floor, 1e-12 * diag[k, L]))
+            self.blocks.append((chol, W, schur))
+        self.S, self.L = S, L
+        self.n_computed += 1
+
+    def __call__(self, r):
+        """``M^{-1} r`` for a flat ``r`` of the objective's size.
+
+        With ``A_SS = C C^T`` and ``W = C^{-1} A_SL``: ``u = C^{-1} r_S``,
+        ``z_L = (r_L - W^T u) / schur``, ``z_S = C^{-T} (u - W z_L)``.
+        """
+        K, m = self.obj.n_outputs, self.obj.n_dof
+        R = r.reshape(K, m)
+        Z = np.empty((K, m))
+        solve = scipy.linalg.solve_triangular
+        for k, (chol, W, schur) in enumerate(self.blocks):
+            u = solve(chol, R[k, self.S], lower=True, check_finite=False)
+            zL = (R[k, self.L] - W.T @ u) / schur
+            Z[k, self.L] = zL
+            Z[k, self.S] = solve(chol, u - W @ zL, lower=True, trans="T", check_finite=False)
+        return Z.ravel()

@@ -5,7 +5,7 @@ import scipy.linalg
 
 from ..utils._threads import single_threaded_blas
 from ._policy import MAX_DENSE_HESSIAN
-from .curvature import SampledCurvature, deflate, sample_rows, start_from_sample
+from .curvature import SampledCurvature, SchurJacobi, deflate, sample_rows, start_from_sample
 from .newton import NewtonSolver
 
 __all__ = ["NewtonCGSolver"]
@@ -25,10 +25,17 @@ class NewtonCGSolver(NewtonSolver):
       after that (see :class:`SampledCurvature`). A few products then give a step
       close to the exact Newton step: the method of choice for multinomial
       models, whose full Hessian costs ``K^2`` weighted Gram matrices;
-    * ``"jacobi"``: the Hessian's diagonal, one pass over ``X * X``: for many
-      coefficients (sparse text data), where no Hessian can be factored;
+    * ``"schur"``: exact on the intercept and the ``schur_columns`` densest
+      weights, Jacobi on the Schur complement of the rest (see
+      :class:`~sklogloss.solvers.curvature.SchurJacobi`): for many
+      coefficients, where no Hessian can be factored. On one-hot data it
+      knows that each group's columns sum to the intercept and that nested
+      levels sum to their parent, which Jacobi cannot; recomputed when the
+      Hessian's diagonal moved by more than ``schur_change`` (relative, L1);
+    * ``"jacobi"``: the Hessian's diagonal, one pass over ``X * X``;
     * ``"auto"``: sampled Hessian up to ``MAX_DENSE_HESSIAN`` (1500)
-      coefficients, else Jacobi.
+      coefficients, else Schur (Jacobi for an objective without
+      ``"block_columns"``).
 
     Examples
     --------
@@ -55,13 +62,16 @@ class NewtonCGSolver(NewtonSolver):
     requires = frozenset({"hessp"})
 
     def __init__(self, tol=1e-6, max_iter=None, verbose=0, max_inner=200, preconditioner="auto",
-                 random_state=0, hessian_rows="auto", max_score_change=0.1):
+                 random_state=0, hessian_rows="auto", max_score_change=0.1, schur_columns="auto",
+                 schur_change=0.1):
         super().__init__(tol=tol, max_iter=max_iter, verbose=verbose)
         self.max_inner = max_inner
         self.preconditioner = preconditioner
         self.random_state = random_state
         self.hessian_rows = hessian_rows
         self.max_score_change = max_score_change
+        self.schur_columns = schur_columns
+        self.schur_change = schur_change
 
     def setup(self, objective, coef0):
         """Also set ``hess_obj``: the row sample the preconditioning Hessian comes from, or None.
@@ -74,13 +84,20 @@ class NewtonCGSolver(NewtonSolver):
         """
         kind = self.preconditioner
         sampled = {"row_subset", "hessian"} <= objective.provides
+        schur = {"block_columns", "hessian_diagonal"} <= objective.provides
         if kind == "auto":
-            kind = "sampled-hessian" if objective.size <= MAX_DENSE_HESSIAN and sampled else "jacobi"
-        if kind == "sampled-hessian" and not sampled:
-            raise ValueError(f"preconditioner='sampled-hessian' needs an objective with row subsets "
-                             f"and Hessians; {type(objective).__name__} has "
-                             f"{sorted(objective.provides)}.")
+            kind = ("sampled-hessian" if objective.size <= MAX_DENSE_HESSIAN and sampled
+                    else "schur" if schur else "jacobi")
+        needs = {"sampled-hessian": (sampled, "row subsets and Hessians"),
+                 "schur": (schur, "Hessian block columns and diagonals"),
+                 "jacobi": (True, "")}
+        if kind not in needs:
+            raise ValueError(f"preconditioner must be one of {['auto', *needs]}; got {kind!r}.")
+        if not needs[kind][0]:
+            raise ValueError(f"preconditioner={kind!r} needs an objective with {needs[kind][1]}; "
+                             f"{type(objective).__name__} has {sorted(objective.provides)}.")
         self.hess_obj, self.null_basis, self.factored = None, None, None
+        self.schur = SchurJacobi(objective, self.schur_columns, self.schur_change) if kind == "schur" else None
         if kind == "sampled-hessian":
             m = max(5_000, 10 * objective.size) if self.hessian_rows == "auto" else int(self.hessian_rows)
             self.hess_obj = sample_rows(objective, m, self.random_state)
@@ -117,6 +134,10 @@ class NewtonCGSolver(NewtonSolver):
                 return
             except (np.linalg.LinAlgError, ValueError):
                 pass  # not positive definite on the sample: fall back to Jacobi
+        if self.schur is not None:
+            self.schur.update(self.coef, self.raw, state=state)
+            self.precond = self.schur
+            return
         if "hessian_diagonal" not in self.obj.provides:
             self.precond = lambda r: r
         else:
@@ -130,28 +151,54 @@ class NewtonCGSolver(NewtonSolver):
         self.hessp = None
 
     def inner_solve(self):
-        """Preconditioned CG on ``H step = -grad``."""
+        """Preconditioned CG on ``H step = -grad``.
+
+        For an objective with :meth:`~sklogloss.objective.LinearObjective.shift_curvature`
+        (a multinomial model) and a preconditioner that does not factor the
+        Hessian (Schur, Jacobi), the component of the step along the output
+        shifts is taken in closed form (``H`` acts there as the known
+        ``c_j``) and CG runs on the rest, projected after every product: the
+        shifts' eigenvalue ``1 / (C S)`` would otherwise dominate the CG
+        iterations.
+        """
         g = self.grad
         gnorm = float(np.linalg.norm(g))
         eta = min(0.5, np.sqrt(gnorm))
+        curv = self.obj.shift_curvature() if self.hess_obj is None else None
+        if curv is not None:
+            K = self.obj.n_outputs
+
+            def project(v):  # remove the component along the shifts
+                V = v.reshape(K, -1)
+                return (V - V.mean(axis=0)).ravel()
+
+            G = g.reshape(K, -1)
+            mean = G.mean(axis=0)
+            shift_step = np.broadcast_to(np.where(curv > 0, -mean / np.where(curv > 0, curv, 1.0), 0.0),
+                                         G.shape).ravel()
+            g = project(g)
+            hessp, precond = (lambda v: project(self.hessp(v))), (lambda r: project(self.precond(r)))
+        else:
+            shift_step, hessp, precond = 0.0, self.hessp, self.precond
         x = np.zeros_like(g)
         r = -g.copy()
-        z = self.precond(r)
+        z = precond(r)
         d = z.copy()
         rz = float(r @ z)
         for _ in range(min(self.max_inner, 10 * g.size)):
-            Hd = self.hessp(d)
-            curv = float(d @ Hd)
-            if curv <= np.finfo(float).eps * float(d @ d):
+            Hd = hessp(d)
+            curv_d = float(d @ Hd)
+            if curv_d <= np.finfo(float).eps * float(d @ d):
                 break  # negative or zero curvature: keep what we have
-            a = rz / curv
+            a = rz / curv_d
             x += a * d
             r -= a * Hd
             if np.linalg.norm(r) <= eta * gnorm:
                 break
-            z = self.precond(r)
+            z = precond(r)
             rz_new = float(r @ z)
             d *= rz_new / rz
             d += z
             rz = rz_new
-        self.step = x if np.any(x) else -g
+        x = x + shift_step
+        self.step = x if np.any(x) else -self.grad
