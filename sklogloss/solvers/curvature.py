@@ -186,7 +186,7 @@ class SchurJacobi:
         m = objective.n_dof
         p = m - objective.fit_intercept
         if n_columns == "auto":
-            n_columns = min(256, p, int(np.sqrt(2e9 / max(objective.n_outputs * m, 1))))
+            n_columns = min(128, p, int(np.sqrt(2e9 / max(objective.n_outputs * m, 1))))
         self.n_columns = int(min(n_columns, p))
         self.max_change = max_change
         self.diag = None

@@ -1,0 +1,161 @@
+"""Newton-CG on the designs Jacobi preconditions badly: one-hot categoricals and sparse X with p close to n.
+
+References: scikit-learn's objective at a tight tol (its solvers are independent
+of ours) and the explicit matrices the preconditioner stands for.
+"""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import OneHotEncoder
+
+from sklogloss import LogisticClassifier, SoftmaxClassifier
+from sklogloss.losses import BinomialLoss, MultinomialLoss
+from sklogloss.objective import LinearObjective
+from sklogloss.solvers import NewtonCGSolver
+from sklogloss.solvers.curvature import SchurJacobi
+
+
+def one_hot(n=3000, levels=(3, 12, 60, 400), n_classes=2, seed=0):
+    """Categorical columns with Zipf-like level frequencies (rare levels), one nested in
+    another (level j of the last column belongs to level j % 12 of the second), one-hot
+    encoded with every level kept: each group's columns sum to the intercept column."""
+    rng = np.random.default_rng(seed)
+    cols = []
+    for L in levels:
+        freq = 1.0 / np.arange(1, L + 1) ** 1.1
+        cols.append(rng.choice(L, size=n, p=freq / freq.sum()))
+    cols[1] = cols[-1] % levels[1]  # nesting: the parent is a sum of its children's columns
+    cats = np.column_stack(cols)
+    X = OneHotEncoder(dtype=np.float64).fit_transform(cats).tocsr()
+    effects = [rng.normal(scale=1.0, size=L) for L in levels]
+    z = sum(e[c] for e, c in zip(effects, cols))
+    if n_classes == 2:
+        y = (rng.uniform(size=n) < 1 / (1 + np.exp(-(z - z.mean())))).astype(int)
+    else:
+        y = np.digitize(z + rng.logistic(size=n), np.quantile(z, np.linspace(0, 1, n_classes + 1)[1:-1]))
+    return X, y
+
+
+def sparse_p_half(n=2000, nnz=20, seed=0):
+    """Random sparse X with p = n / 2, values uniform in [0, 1] (not centred: every column
+    is coupled to the intercept)."""
+    rng = np.random.default_rng(seed)
+    p = n // 2
+    X = sp.random(n, p, density=nnz / p, format="csr", random_state=seed)
+    w = rng.normal(size=p)
+    z = X @ w
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-(z - z.mean()) * 2))).astype(int)
+    return X, y
+
+
+def user_objective(X, y, coef, intercept, C):
+    Z = X @ coef.T + intercept
+    if coef.shape[0] == 1:
+        z = Z[:, 0]
+        loss = np.logaddexp(0, z) - y * z
+    else:
+        Zmax = Z.max(axis=1, keepdims=True)
+        loss = np.log(np.exp(Z - Zmax).sum(axis=1)) + Zmax[:, 0] - Z[np.arange(len(y)), y]
+    return C * loss.sum() + 0.5 * np.sum(coef**2)
+
+
+def _objective(X, y, C=1.0):
+    K = len(np.unique(y))
+    if K == 2:
+        return LinearObjective(X, y.astype(float), BinomialLoss(), C=C)
+    return LinearObjective(X, np.eye(K)[y], MultinomialLoss(), C=C)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_schur_preconditioner_is_the_block_ldl_with_the_diagonal_schur_complement(n_classes):
+    X, y = one_hot(n=600, levels=(3, 5, 30), n_classes=n_classes)
+    X = sp.hstack([X, np.random.default_rng(1).normal(size=(600, 2))]).tocsr()  # numeric columns too
+    obj = _objective(X, y)
+    rng = np.random.default_rng(2)
+    coef = rng.normal(scale=0.3, size=obj.size)
+    raw = obj.linear_predictor(coef)
+    pre = SchurJacobi(obj, n_columns=6)
+    pre.update(coef, raw)
+    H = obj.gradient_hessian(coef, raw)[1]
+    K, m = obj.n_outputs, obj.n_dof
+    S, L = pre.S, pre.L
+    assert m - 1 in S and len(S) == 7  # the intercept and six weights
+    r = rng.normal(size=obj.size)
+    z = pre(r)
+    for k, (chol, W, schur) in enumerate(pre.blocks):
+        block = H[k * m:(k + 1) * m, k * m:(k + 1) * m]
+        order = np.r_[S, L]
+        A = block[np.ix_(order, order)]
+        s = len(S)
+        A_SS, A_SL = A[:s, :s], A[:s, s:]
+        # M: exact on S and on the couplings S-L; diagonal Schur complement on L.
+        M = A.copy()
+        M[s:, s:] = A_SL.T @ np.linalg.solve(A_SS, A_SL) + np.diag(schur)
+        np.testing.assert_allclose(np.diag(M)[s:], np.diag(A)[s:], rtol=1e-10)  # same diagonal as H
+        assert np.linalg.eigvalsh(M).min() > 0
+        zk = np.empty(m)
+        zk[order] = np.linalg.solve(M, r[k * m:(k + 1) * m][order])
+        np.testing.assert_allclose(z[k * m:(k + 1) * m], zk, rtol=1e-8, atol=1e-10 * np.abs(zk).max())
+
+
+def test_schur_knows_one_hot_groups_where_jacobi_does_not():
+    X, y = one_hot()
+    obj = _objective(X, y)
+    counts = {}
+    for kind in ("schur", "jacobi"):
+        # S (64 weights) holds a small share of the 475 levels: the rare ones are left to the complement.
+        solver = NewtonCGSolver(tol=1e-8, preconditioner=kind, max_inner=10_000, schur_columns=64)
+        calls = [0]
+        original = obj.gradient_hessp
+
+        def counting(*args, **kwargs):
+            grad, hessp = original(*args, **kwargs)
+
+            def counted(v):
+                calls[0] += 1
+                return hessp(v)
+
+            return grad, counted
+
+        obj.gradient_hessp = counting
+        res = solver.solve(obj, obj.zero_coef())
+        del obj.gradient_hessp
+        assert res.converged
+        counts[kind] = calls[0]
+    # The group sums are the intercept column: Jacobi needs several times the products.
+    assert counts["schur"] * 3 < counts["jacobi"], counts
+
+
+@pytest.mark.parametrize("make, n_classes", [(one_hot, 2), (one_hot, 4), (sparse_p_half, 2)],
+                         ids=["one-hot-binary", "one-hot-multinomial", "sparse-p=n/2"])
+def test_newton_cg_reaches_sklearn_objective_on_hard_sparse_designs(make, n_classes):
+    X, y = make() if make is sparse_p_half else make(n_classes=n_classes)
+    C = 1.0
+    ref = LogisticRegression(C=C, solver="newton-cg", tol=1e-10, max_iter=10_000).fit(X, y)
+    f_ref = user_objective(X, y, np.atleast_2d(ref.coef_), ref.intercept_, C)
+    est = (LogisticClassifier if n_classes == 2 else SoftmaxClassifier)(C=C).fit(X, y)  # solver="auto"
+    f = user_objective(X, y, np.atleast_2d(est.coef_), np.atleast_1d(est.intercept_), C)
+    assert (f - f_ref) / f_ref < 1e-8
+    obj = _objective(X, y, C)
+    res = NewtonCGSolver(tol=1e-8, preconditioner="schur").solve(obj, obj.zero_coef())  # the default tol
+    W, b = obj.unpack(res.coef)
+    f = user_objective(X, y, W, b, C)
+    assert res.converged and (f - f_ref) / f_ref < 1e-8
+    if n_classes > 2:  # the closed-form shift step: classes' weights sum to zero feature by feature
+        np.testing.assert_allclose(W.sum(axis=0), 0, atol=1e-8)
+
+
+def test_shift_step_recovers_a_warm_start_off_the_sum_to_zero_plane():
+    """A start whose class weights do not sum to zero is moved back in one closed-form step."""
+    X, y = one_hot(n=1000, levels=(3, 12, 50), n_classes=3)
+    obj = _objective(X, y, C=0.5)
+    rng = np.random.default_rng(3)
+    coef0 = rng.normal(scale=0.5, size=obj.size)
+    res = NewtonCGSolver(tol=1e-9, preconditioner="schur").solve(obj, coef0)
+    ref = NewtonCGSolver(tol=1e-9, preconditioner="sampled-hessian").solve(obj, obj.zero_coef())
+    assert res.converged and ref.converged
+    W, _ = obj.unpack(res.coef)
+    np.testing.assert_allclose(W.sum(axis=0), 0, atol=1e-9)
+    np.testing.assert_allclose(obj.objective(res.coef), obj.objective(ref.coef), rtol=1e-12)
