@@ -79,12 +79,12 @@ def test_schur_preconditioner_is_the_block_ldl_with_the_diagonal_schur_complemen
     pre = SchurJacobi(obj, n_columns=6)
     pre.update(coef, raw)
     H = obj.gradient_hessian(coef, raw)[1]
-    K, m = obj.n_outputs, obj.n_dof
+    m = obj.n_dof
     S, L = pre.S, pre.L
     assert m - 1 in S and len(S) == 7  # the intercept and six weights
     r = rng.normal(size=obj.size)
     z = pre(r)
-    for k, (chol, W, schur) in enumerate(pre.blocks):
+    for k, (_, _, schur) in enumerate(pre.blocks):
         block = H[k * m:(k + 1) * m, k * m:(k + 1) * m]
         order = np.r_[S, L]
         A = block[np.ix_(order, order)]
@@ -104,26 +104,23 @@ def test_schur_knows_one_hot_groups_where_jacobi_does_not():
     X, y = one_hot()
     obj = _objective(X, y)
     counts = {}
+    original = obj.gradient_hessp
+
+    def counting(*args, **kwargs):
+        grad, hessp = original(*args, **kwargs)
+
+        def counted(v):
+            counts[kind] += 1
+            return hessp(v)
+
+        return grad, counted
+
+    obj.gradient_hessp = counting
     for kind in ("schur", "jacobi"):
+        counts[kind] = 0
         # S (64 weights) holds a small share of the 475 levels: the rare ones are left to the complement.
         solver = NewtonCGSolver(tol=1e-8, preconditioner=kind, max_inner=10_000, schur_columns=64)
-        calls = [0]
-        original = obj.gradient_hessp
-
-        def counting(*args, **kwargs):
-            grad, hessp = original(*args, **kwargs)
-
-            def counted(v):
-                calls[0] += 1
-                return hessp(v)
-
-            return grad, counted
-
-        obj.gradient_hessp = counting
-        res = solver.solve(obj, obj.zero_coef())
-        del obj.gradient_hessp
-        assert res.converged
-        counts[kind] = calls[0]
+        assert solver.solve(obj, obj.zero_coef()).converged
     # The group sums are the intercept column: Jacobi needs several times the products.
     assert counts["schur"] * 3 < counts["jacobi"], counts
 

@@ -17,7 +17,7 @@ from sklogloss.estimators.softmax import SoftmaxClassifier
 from sklogloss.exceptions import PerfectSeparationWarning
 from sklogloss.losses import BinomialLoss, MultinomialLoss, log_softmax, softmax
 from sklogloss.objective import LinearObjective
-from sklogloss.solvers import NewtonCholeskySolver, newton
+from sklogloss.solvers import SMALL_FULL_HESSIAN, NewtonCholeskySolver, newton, select_solver
 
 
 def _data(n_samples=240, n_features=5, n_classes=3, seed=0):
@@ -213,8 +213,11 @@ def test_elastic_net_matches_sklearn_saga(solver, l1_ratio):
 
 def test_auto_solver_choice():
     X, y = _data()
-    # Several outputs: Newton-CG with a sampled-Hessian preconditioner, not K^2 Gram matrices.
-    assert SoftmaxClassifier().fit(X, y).solver_ == "newton-cg"
+    # Several outputs: Newton-CG with a sampled-Hessian preconditioner, not K^2 Gram matrices ...
+    assert select_solver("auto", 0.0, 3 * (X.shape[1] + 1), n_outputs=3, n_samples=10**6) == "newton-cg"
+    # ... unless the full Hessian costs less than a few milliseconds (small data).
+    assert X.shape[0] * (3 * (X.shape[1] + 1)) ** 2 <= SMALL_FULL_HESSIAN
+    assert SoftmaxClassifier().fit(X, y).solver_ == "newton-cholesky"
     assert SoftmaxClassifier(l1_ratio=0.5).fit(X, y).solver_ == "prox-newton"
     wide = np.random.default_rng(0).standard_normal((60, 600))
     assert SoftmaxClassifier().fit(wide, np.arange(60) % 3).solver_ == "newton-cg"

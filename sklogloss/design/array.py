@@ -58,15 +58,29 @@ class ArrayDesign(Design):
     def __init__(self, X, block_rows=4096, float64_sums=True, n_threads=None):
         self.X = X
         self.block_rows = int(block_rows)
-        self.n_threads = blas_threads() if n_threads is None else max(1, int(n_threads))
+        self.is_sparse = sp.issparse(X)
+        # Read now for CSR (the limit in force when the design is made); a dense design
+        # asks only if asked (the call goes into each BLAS library).
+        self._n_threads = max(1, int(n_threads)) if n_threads is not None else (
+            blas_threads() if self.is_sparse else None)
         self.n_samples, self.n_features = X.shape
         self.dtype = X.dtype
-        self.is_sparse = sp.issparse(X)
         self.float64_sums = bool(float64_sums) and not (self.is_sparse and X.dtype != np.float64)
         #: Memory layout of the ``(n, K)`` scores :meth:`matmul` returns ("F" for dense X).
         self.score_order = "C" if self.is_sparse else "F"
         self._X_squared = None  # CSR: X with squared values, made on first use
         self._sparse_block_cache = {}  # see sparse_blocks
+
+    @property
+    def n_threads(self):
+        """Threads for CSR products: as given, else what BLAS may use (for a dense X: when first asked)."""
+        if self._n_threads is None:
+            self._n_threads = blas_threads()
+        return self._n_threads
+
+    @n_threads.setter
+    def n_threads(self, value):
+        self._n_threads = max(1, int(value))
 
     # ------------------------------------------------------------ row blocks
     def row_blocks(self, width=1, dtype=None):
@@ -364,7 +378,7 @@ class ArrayDesign(Design):
         Xr = self.X[rows]
         if dtype is not None:
             Xr = Xr.astype(dtype, copy=False)
-        return ArrayDesign(Xr, self.block_rows, float64_sums=False, n_threads=self.n_threads)
+        return ArrayDesign(Xr, self.block_rows, float64_sums=False, n_threads=self._n_threads)
 
     def squared_norm_bound(self):
         """``||X||_2^2`` (largest squared singular value), estimated from above.

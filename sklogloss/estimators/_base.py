@@ -300,7 +300,8 @@ class LinearFitMixin(SparseInputMixin):
         return self._build_objectives(X, self._targets.transform(y), sw)
 
     def _select_solver(self, objective):
-        return select_solver(self.solver, self.l1_ratio, objective.size, n_outputs=objective.n_outputs)
+        return select_solver(self.solver, self.l1_ratio, objective.size, n_outputs=objective.n_outputs,
+                             n_samples=objective.n_samples)
 
     def _start(self, objectives):
         """Warm start when it fits, else zero weights and the null model's intercepts."""

@@ -5,7 +5,7 @@ see :class:`Solver`) and checks it in ``solve``.
 """
 
 from ._base import Result, Solver
-from ._policy import MAX_DENSE_HESSIAN, select_solver
+from ._policy import MAX_DENSE_HESSIAN, SMALL_FULL_HESSIAN, select_solver
 from .gd import GradientDescentSolver
 from .lbfgs import LbfgsSolver
 from .newton import NewtonCholeskySolver
@@ -35,6 +35,7 @@ __all__ = [
     "Result",
     "SOLVERS",
     "Solver",
+    "SMALL_FULL_HESSIAN",
     "select_solver",
     "soft_threshold",
 ]

@@ -4,14 +4,19 @@ The estimators resolve their ``solver`` parameter here; the thresholds are
 constants of this module so that every estimator uses the same ones.
 """
 
-__all__ = ["MAX_DENSE_HESSIAN", "select_solver"]
+__all__ = ["MAX_DENSE_HESSIAN", "SMALL_FULL_HESSIAN", "select_solver"]
 
 #: Above this many coefficients per problem, ``solver="auto"`` does not form Hessians,
 #: and Newton-CG is not preconditioned by a sampled Hessian.
 MAX_DENSE_HESSIAN = 1500
 
+#: A multi-output Hessian costs about ``n_samples * n_coef^2`` flops; below this
+#: (a few milliseconds) ``solver="auto"`` forms it at every step (Newton-Cholesky:
+#: wine, iris), above it Newton-CG saves its cost.
+SMALL_FULL_HESSIAN = 5e7
 
-def select_solver(solver, l1_ratio, n_coef, n_outputs=1):
+
+def select_solver(solver, l1_ratio, n_coef, n_outputs=1, n_samples=None):
     """Resolve ``solver="auto"`` and check that the choice supports the penalty.
 
     The rule: with an L1 term, proximal Newton while the Hessian is small
@@ -19,7 +24,10 @@ def select_solver(solver, l1_ratio, n_coef, n_outputs=1):
     for a single output under the same bound, else Newton-CG: for ``K``
     outputs the full Hessian costs ``K (K + 1) / 2`` weighted Gram matrices,
     and Newton-CG preconditioned by a Hessian on a row sample reaches the
-    same steps for a fraction of that (see :class:`~sklogloss.solvers.NewtonCGSolver`).
+    same steps for a fraction of that (see :class:`~sklogloss.solvers.NewtonCGSolver`),
+    unless that Hessian is cheap anyway (``n_samples * n_coef^2 <=
+    SMALL_FULL_HESSIAN``: small data, where each step's Python overhead
+    outweighs its arithmetic and exact Newton takes the fewest steps).
 
     Parameters
     ----------
@@ -31,6 +39,8 @@ def select_solver(solver, l1_ratio, n_coef, n_outputs=1):
         Coefficients per problem (``n_outputs * (n_features + fit_intercept)``).
     n_outputs : int, default=1
         Raw outputs per sample.
+    n_samples : int, default=None
+        Rows of the data (``None``: unknown, as if large).
 
     Returns
     -------
@@ -42,6 +52,10 @@ def select_solver(solver, l1_ratio, n_coef, n_outputs=1):
     >>> from sklogloss.solvers import select_solver
     >>> select_solver("auto", 0.0, 101), select_solver("auto", 1.0, 5000)
     ('newton-cholesky', 'fista')
+    >>> select_solver("auto", 0.0, 42, n_outputs=3, n_samples=178)  # wine
+    'newton-cholesky'
+    >>> select_solver("auto", 0.0, 650, n_outputs=10, n_samples=1797)  # digits
+    'newton-cg'
     """
     from . import SOLVERS
 
@@ -49,7 +63,8 @@ def select_solver(solver, l1_ratio, n_coef, n_outputs=1):
         small = n_coef <= MAX_DENSE_HESSIAN
         if l1_ratio > 0:
             return "prox-newton" if small else "fista"
-        return "newton-cholesky" if small and n_outputs == 1 else "newton-cg"
+        cheap = n_samples is not None and n_samples * float(n_coef) ** 2 <= SMALL_FULL_HESSIAN
+        return "newton-cholesky" if small and (n_outputs == 1 or cheap) else "newton-cg"
     if l1_ratio > 0 and not SOLVERS[solver].handles_l1:
         l1 = sorted(name for name, cls in SOLVERS.items() if cls.handles_l1)
         raise ValueError(

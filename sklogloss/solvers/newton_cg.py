@@ -36,7 +36,10 @@ class NewtonCGSolver(NewtonSolver):
       Hessian's diagonal moved by more than ``schur_change`` (relative, L1);
     * ``"jacobi"``: the Hessian's diagonal, one pass over ``X * X``;
     * ``"auto"``: sampled Hessian up to ``MAX_DENSE_HESSIAN`` (1500)
-      coefficients, else Schur (Jacobi for an objective without
+      coefficients, unless the model has several outputs and the sample
+      would be every row (then the full Hessian's ``K^2`` Gram matrices at
+      every refresh cost more than the products they save: digits' 1,797
+      rows and 10 classes); else Schur (Jacobi for an objective without
       ``"block_columns"``).
 
     Examples
@@ -88,7 +91,11 @@ class NewtonCGSolver(NewtonSolver):
         sampled = {"row_subset", "hessian"} <= objective.provides
         schur = {"block_columns", "hessian_diagonal"} <= objective.provides
         if kind == "auto":
-            kind = ("sampled-hessian" if objective.size <= MAX_DENSE_HESSIAN and sampled
+            rows = self._hessian_rows(objective)
+            # A multi-output Hessian on every row costs K^2 / 2 Gram matrices per refresh;
+            # sampled, or for a single output, it is cheap next to the passes it saves.
+            cheap = objective.n_outputs == 1 or rows < objective.n_samples
+            kind = ("sampled-hessian" if objective.size <= MAX_DENSE_HESSIAN and sampled and (cheap or not schur)
                     else "schur" if schur else "jacobi")
         needs = {"sampled-hessian": (sampled, "row subsets and Hessians"),
                  "schur": (schur, "Hessian block columns and diagonals"),
@@ -101,14 +108,17 @@ class NewtonCGSolver(NewtonSolver):
         self.hess_obj, self.null_basis, self.factored = None, None, None
         self.schur = SchurJacobi(objective, self.schur_columns, self.schur_change) if kind == "schur" else None
         if kind == "sampled-hessian":
-            m = max(5_000, 10 * objective.size) if self.hessian_rows == "auto" else int(self.hessian_rows)
-            self.hess_obj = sample_rows(objective, m, self.random_state)
+            self.hess_obj = sample_rows(objective, self._hessian_rows(objective), self.random_state)
             self.curvature = SampledCurvature(self.hess_obj, bfgs=False,
                                               max_score_change=self.max_score_change)
             self.null_basis = objective.null_space()
             if self.hess_obj.n_samples < objective.n_samples:
                 coef0 = start_from_sample(self, objective, self.hess_obj, coef0)
         super().setup(objective, coef0)
+
+    def _hessian_rows(self, objective):
+        m = max(5_000, 10 * objective.size) if self.hessian_rows == "auto" else int(self.hessian_rows)
+        return min(m, objective.n_samples)
 
     def update_gradient_hessian(self):
         """Set ``grad``, ``hessp`` and ``precond`` (a function ``r -> M^{-1} r``)."""
