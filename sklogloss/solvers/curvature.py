@@ -141,8 +141,9 @@ class SchurJacobi:
     """Preconditioner exact on the densest coefficients, Jacobi on the Schur complement of the rest.
 
     Per output ``k``, the coefficients are split into ``S`` (the intercept and
-    the ``n_columns`` weights of largest Hessian diagonal: the frequent levels
-    of one-hot data, the frequent words of text) and the rest ``L``. With the
+    the dense weights: at most ``n_columns`` of largest Hessian diagonal, each
+    at least ``dense_share`` (0.5%) of the intercept's; the frequent levels of
+    one-hot data, the frequent words of text) and the rest ``L``. With the
     diagonal block ``H = [[A_SS, A_SL], [A_LS, A_LL]]``, the preconditioner is
     the block LDL^T factorisation of ``H`` with its Schur complement
     ``A_LL - A_LS A_SS^{-1} A_SL`` replaced by that complement's diagonal::
@@ -169,7 +170,7 @@ class SchurJacobi:
     objective : Objective
         Provides ``"block_columns"`` and ``"hessian_diagonal"``.
     n_columns : int or "auto", default="auto"
-        Weights in ``S`` per output; ``"auto"``: ``min(256, n_features)``,
+        Most weights in ``S``; ``"auto"``: ``min(128, n_features)``,
         fewer when ``K p |S|^2`` would exceed ``2e9``.
     max_change : float, default=0.1
         Keep the factorisation while the Hessian's diagonal is within this
@@ -180,6 +181,9 @@ class SchurJacobi:
     n_computed : int
         How many times it was computed.
     """
+
+    #: A weight joins S when its Hessian diagonal is at least this share of the intercept's.
+    dense_share = 0.005
 
     def __init__(self, objective, n_columns="auto", max_change=0.1):
         self.obj = objective
@@ -207,8 +211,12 @@ class SchurJacobi:
             if change <= self.max_change:
                 return
         self.diag = diag
-        weights = np.argsort(-diag[:, :p].sum(axis=0), kind="stable")[: self.n_columns]
-        S = np.sort(weights)
+        # The densest weights: those whose diagonal is at least `dense_share` of the
+        # intercept's (the weight of every row), at most n_columns of them.
+        column_weight = diag[:, :p].sum(axis=0)
+        total = float(diag[:, p].sum()) if obj.fit_intercept else float(column_weight.max(initial=0.0))
+        weights = np.argsort(-column_weight, kind="stable")[: self.n_columns]
+        S = np.sort(weights[column_weight[weights] >= self.dense_share * total])
         if obj.fit_intercept:
             S = np.append(S, p)
         L = np.setdiff1d(np.arange(m), S)
