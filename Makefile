@@ -16,6 +16,10 @@ $(VENV)/.stamp-install: $(BIN)/activate pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test,demo]"
 	touch $@
 
+$(VENV)/.stamp-bench: $(VENV)/.stamp-install
+	$(PY) -m pip install --quiet -e ".[bench]"
+	touch $@
+
 $(VENV)/.stamp-docs: $(VENV)/.stamp-install
 	$(PY) -m pip install --quiet -e ".[docs]"
 	touch $@
@@ -33,7 +37,7 @@ test: lint
 test-slow: $(VENV)/.stamp-install
 	$(PY) -m pytest -q -m slow
 
-bench: $(VENV)/.stamp-install
+bench: $(VENV)/.stamp-bench
 	$(PY) benchmarks/run.py
 
 docs: $(VENV)/.stamp-docs

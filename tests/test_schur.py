@@ -156,3 +156,25 @@ def test_shift_step_recovers_a_warm_start_off_the_sum_to_zero_plane():
     W, _ = obj.unpack(res.coef)
     np.testing.assert_allclose(W.sum(axis=0), 0, atol=1e-9)
     np.testing.assert_allclose(obj.objective(res.coef), obj.objective(ref.coef), rtol=1e-12)
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_prox_newton_on_working_sets_reaches_saga_objective(l1_ratio, monkeypatch):
+    """Above ``max_full`` coefficients proximal Newton fits on working sets (Hessian block
+    columns); the threshold is lowered here so that saga's reference stays quick."""
+    from sklogloss.solvers import ProxNewtonSolver
+
+    monkeypatch.setattr(ProxNewtonSolver, "max_full", 50)
+    X, y = one_hot(n=1500, levels=(3, 12, 80, 300))
+    C = 0.5
+    est = LogisticClassifier(C=C, l1_ratio=l1_ratio, solver="prox-newton").fit(X, y)
+    ref = LogisticRegression(C=C, l1_ratio=l1_ratio, solver="saga", tol=1e-12, max_iter=100_000).fit(X, y)
+
+    def objective(coef, intercept):
+        z = X @ coef.ravel() + intercept[0]
+        loss = np.logaddexp(0, z) - y * z
+        return C * loss.sum() + l1_ratio * np.abs(coef).sum() + 0.5 * (1 - l1_ratio) * np.sum(coef**2)
+
+    f, f_ref = objective(est.coef_, np.atleast_1d(est.intercept_)), objective(ref.coef_, ref.intercept_)
+    assert (f - f_ref) / f_ref < 1e-8
+    assert 0 < np.count_nonzero(est.coef_) < X.shape[1] / 2  # a sparse solution, exact zeros

@@ -20,7 +20,9 @@ def select_solver(solver, l1_ratio, n_coef, n_outputs=1, n_samples=None):
     """Resolve ``solver="auto"`` and check that the choice supports the penalty.
 
     The rule: with an L1 term, proximal Newton while the Hessian is small
-    (``n_coef <= MAX_DENSE_HESSIAN``), else FISTA. Without one, Newton-Cholesky
+    (``n_coef <= MAX_DENSE_HESSIAN``) or the model has a single output (its
+    models then live on working sets, see
+    :class:`~sklogloss.solvers.ProxNewtonSolver`), else FISTA. Without one, Newton-Cholesky
     for a single output under the same bound, else Newton-CG: for ``K``
     outputs the full Hessian costs ``K (K + 1) / 2`` weighted Gram matrices,
     and Newton-CG preconditioned by a Hessian on a row sample reaches the
@@ -50,7 +52,7 @@ def select_solver(solver, l1_ratio, n_coef, n_outputs=1, n_samples=None):
     Examples
     --------
     >>> from sklogloss.solvers import select_solver
-    >>> select_solver("auto", 0.0, 101), select_solver("auto", 1.0, 5000)
+    >>> select_solver("auto", 0.0, 101), select_solver("auto", 1.0, 5000, n_outputs=3)
     ('newton-cholesky', 'fista')
     >>> select_solver("auto", 0.0, 42, n_outputs=3, n_samples=178)  # wine
     'newton-cholesky'
@@ -62,7 +64,7 @@ def select_solver(solver, l1_ratio, n_coef, n_outputs=1, n_samples=None):
     if solver == "auto":
         small = n_coef <= MAX_DENSE_HESSIAN
         if l1_ratio > 0:
-            return "prox-newton" if small else "fista"
+            return "prox-newton" if small or n_outputs == 1 else "fista"
         cheap = n_samples is not None and n_samples * float(n_coef) ** 2 <= SMALL_FULL_HESSIAN
         return "newton-cholesky" if small and (n_outputs == 1 or cheap) else "newton-cg"
     if l1_ratio > 0 and not SOLVERS[solver].handles_l1:

@@ -3,8 +3,10 @@
 * :class:`ProxNewtonSolver`: proximal Newton (the newGLMNET scheme). Each
   outer step minimises the quadratic model of the smooth part plus the exact
   L1 term by cyclic coordinate descent on the explicit Hessian, then runs a
-  line search on the full objective. Few passes over X; best when the number
-  of coefficients is moderate (the Hessian is formed).
+  line search on the full objective. Few passes over X. With many
+  coefficients the model is restricted to a working set (the non-zeros and
+  the worst violators of the optimality condition), whose Hessian is a few
+  columns of the full one.
 * :class:`FistaSolver`: accelerated proximal gradient with backtracking and
   adaptive restart. Only gradients: for many coefficients (sparse text data).
 
@@ -14,6 +16,7 @@ Both stop when the minimum-norm subgradient has max-norm at most ``tol``.
 import numpy as np
 
 from ._base import Result, Solver, armijo_backtracking
+from .curvature import SampledCurvature, sample_rows
 
 __all__ = ["FistaSolver", "ProxNewtonSolver", "soft_threshold"]
 
@@ -53,6 +56,16 @@ class ProxNewtonSolver(Solver):
         outer Newton steps; ``None``: 100).
     max_sweeps : int, default=200
         Coordinate-descent sweeps per outer step at most.
+    hessian_rows : int, "auto" or None, default="auto"
+        Rows the model's Hessian comes from, as for
+        :class:`~sklogloss.solvers.NewtonCholeskySolver`: ``"auto"`` uses
+        ``m = max(20000, 100 * size)`` random rows when ``n > 4 m``, the
+        sample's Hessian at the start corrected by BFGS updates from the exact
+        gradients (see :class:`~sklogloss.solvers.curvature.SampledCurvature`);
+        ``None`` forms the full Hessian at every step. The gradient, the line
+        search and the stopping test are always the full problem's.
+    random_state : int, default=0
+        Seed of the row sample.
 
     Examples
     --------
@@ -76,12 +89,18 @@ class ProxNewtonSolver(Solver):
     """
 
     name = "prox-newton"
-    requires = frozenset({"hessian"})
+    requires = frozenset()  # the Hessian, or its block columns for a working set (checked in solve)
     handles_l1 = True
+    #: Above this many coefficients, each model is restricted to a working set.
+    max_full = 1500
+    #: Fewest coordinates of a working set.
+    min_working_set = 100
 
-    def __init__(self, tol=1e-6, max_iter=None, verbose=0, max_sweeps=200):
+    def __init__(self, tol=1e-6, max_iter=None, verbose=0, max_sweeps=200, hessian_rows="auto", random_state=0):
         super().__init__(tol=tol, max_iter=max_iter, verbose=verbose)
         self.max_sweeps = max_sweeps
+        self.hessian_rows = hessian_rows
+        self.random_state = random_state
 
     def _quadratic_cd(self, H, g, coef, lam, mask, inner_tol):
         """Approximately minimise ``g.d + d'Hd/2 + sum_j lam_j |coef_j + d_j|``."""
@@ -121,10 +140,34 @@ class ProxNewtonSolver(Solver):
                 full_sweep = False
         return d
 
+    def _working_set(self, obj, coef, grad, mask, lam):
+        """The coordinates of the next quadratic model: all of them, or a working set.
+
+        With more than ``max_full`` coefficients (and a single output), the model
+        is restricted to the non-zero weights, the unpenalised coefficients and
+        the weights that violate the optimality condition most (``|g_j| > lam``
+        at ``w_j = 0``), at least ``min_working_set`` and twice the non-zeros:
+        the Hessian on them is a few columns of the full one
+        (``Objective.hessian_block_columns``). A weight outside the set stays
+        zero in that step; the stopping test is always on every coefficient.
+        """
+        if obj.size <= self.max_full or obj.n_outputs > 1 or "block_columns" not in obj.provides:
+            return None
+        nonzero = (coef != 0) | ~mask
+        violation = np.where(nonzero, -np.inf, np.abs(grad) - lam)
+        n_extra = max(self.min_working_set, 2 * int(nonzero.sum()))
+        candidates = np.flatnonzero(violation > 0)
+        if candidates.size > n_extra:
+            candidates = candidates[np.argpartition(-violation[candidates], n_extra)[:n_extra]]
+        return np.union1d(np.flatnonzero(nonzero), candidates)
+
     def solve(self, objective, coef0):
         """Minimise the smooth objective plus its L1 term from ``coef0``."""
         self.check(objective)
         obj = objective
+        if not ({"hessian"} & obj.provides or {"block_columns"} & obj.provides):
+            raise ValueError(f"solver 'prox-newton' needs the objective's Hessian or its block columns; "
+                             f"{type(obj).__name__} provides {sorted(obj.provides)}.")
         coef = np.array(coef0, dtype=np.float64)
         mask = obj.penalised_mask()
         lam = obj.l1_strength
@@ -133,15 +176,29 @@ class ProxNewtonSolver(Solver):
         l1 = lam * np.abs(coef[mask]).sum()
         converged, message, it = False, "maximum number of iterations reached", 0
         grad_max = np.inf
+        n = obj.n_samples
+        m = max(20_000, 100 * obj.size) if self.hessian_rows == "auto" else self.hessian_rows
+        curvature = None
+        if (m is not None and n > 4 * int(m) and "row_subset" in obj.provides and "hessian" in obj.provides
+                and obj.size <= self.max_full):
+            curvature = SampledCurvature(sample_rows(obj, int(m), self.random_state))
         for it in range(self.max_iter + 1):
-            grad, H = obj.gradient_hessian(coef, raw)
+            grad = obj.gradient(coef, raw)
             grad_max = obj.projected_gradient_max(coef, grad)
             if grad_max <= self.tol:
                 converged, message = True, "subgradient below tol"
                 break
             if it == self.max_iter:
                 break
-            d = self._quadratic_cd(H, grad, coef, lam, mask, inner_tol=0.1 * grad_max)
+            ws = self._working_set(obj, coef, grad, mask, lam)
+            if ws is not None:
+                H = obj.hessian_block_columns(coef, ws, raw=raw)[0][ws]
+                d = np.zeros_like(coef)
+                d[ws] = self._quadratic_cd(H, grad[ws], coef[ws], lam, mask[ws], inner_tol=0.1 * grad_max)
+            else:
+                H = obj.gradient_hessian(coef, raw, gradient=False)[1] if curvature is None else \
+                    curvature.update(coef, grad)
+                d = self._quadratic_cd(H, grad, coef, lam, mask, inner_tol=0.1 * grad_max)
             # Decrease predicted by the model's linear part plus the exact L1 change.
             delta = float(grad @ d) + lam * (np.abs(coef[mask] + d[mask]).sum() - np.abs(coef[mask]).sum())
             if not delta < 0:
@@ -163,7 +220,8 @@ class ProxNewtonSolver(Solver):
             coef, raw, smooth, l1 = state
             if self.verbose:
                 print(f"[prox-newton] iter {it + 1:3d}  objective {smooth + l1:.12g}  "
-                      f"max|subgrad| {grad_max:.3e}  step {t:.3g}  nnz {np.count_nonzero(coef[mask])}")
+                      f"max|subgrad| {grad_max:.3e}  step {t:.3g}  nnz {np.count_nonzero(coef[mask])}"
+                      + (f"  working set {ws.size}" if ws is not None else ""))
         return Result(coef, it, converged, smooth + l1, grad_max, message)
 
 
