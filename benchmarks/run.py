@@ -414,7 +414,7 @@ def calibrate(problem, X, y, best, target, budget):
     return chosen, left_out, best
 
 
-def run_problem(name, rounds, target, budget=30.0):
+def run_problem(name, rounds, target, budget=15.0):
     problem = PROBLEMS[name]
     X, y = problem.make(problem.dtype)
     C, kind, l1 = problem.C, problem.kind, problem.l1_ratio
@@ -509,7 +509,7 @@ def fresh_fit(dataset, solver="ours", tol=None):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def run_small(dataset, rounds, target):
+def run_small(dataset, rounds, target, budget=15.0):
     from sklearn import datasets
 
     X, y = getattr(datasets, "load_" + dataset)(return_X_y=True)
@@ -518,7 +518,7 @@ def run_small(dataset, rounds, target):
     print(f"\n## {dataset}: {X.shape[0]} x {X.shape[1]} dense, {kind}, C=1.0 (a fresh process per fit)", flush=True)
     est = make_ours(kind, 1.0)
     fit_timed(est, X, y)
-    chosen, left_out, best = calibrate(problem, X, y, objective_of(est, X, y, 1.0, kind), target, budget=30.0)
+    chosen, left_out, best = calibrate(problem, X, y, objective_of(est, X, y, 1.0, kind), target, budget)
     labels = ["sklogloss (default)"] + list(chosen)
     specs = {"sklogloss (default)": ("ours", None)}
     for label in chosen:
@@ -593,7 +593,7 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--target", type=float, default=1e-8,
                         help="relative objective gap that counts as reaching the best objective")
-    parser.add_argument("--budget", type=float, default=30.0,
+    parser.add_argument("--budget", type=float, default=15.0,
                         help="seconds; a contender slower than this in calibration is left out")
     args = parser.parse_args(argv)
     import sklearn

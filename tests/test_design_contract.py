@@ -52,6 +52,7 @@ ABSTRACT = {  # the products every design must implement, with arguments of the 
     "row_blocks": lambda: (), "matmul": lambda: (np.ones(P),), "matmul64": lambda: (np.ones(P),),
     "rmatmul": lambda: (np.ones(N),), "squared_rmatmul": lambda: (np.ones(N),),
     "weighted_gram": lambda: (np.ones(N),), "weighted_cross_gram": lambda: (np.ones(N), [0]),
+    "column_nnz": lambda: (),
     "kron_gram": lambda: (np.ones((N, K)),),
     "take_rows": lambda: (np.arange(3),), "squared_norm_bound": lambda: (),
 }
@@ -176,6 +177,15 @@ def test_weighted_gram(case, nonneg):
     expected = X.T @ (d[:, None] * X)
     _check(out, expected, np.abs(X).T @ (np.abs(d)[:, None] * np.abs(X)), _fast_tol(design))
     _check(out, out.T, np.abs(expected), _fast_tol(design))
+
+
+@designs
+def test_column_nnz(case):
+    design, X = _data(case)
+    out = design.column_nnz()
+    # CSR: the stored entries per column; dense: every row counts.
+    expected = np.count_nonzero(X, axis=0) if getattr(design, "is_sparse", False) else np.full(P, N)
+    assert_array_equal(out, expected)
 
 
 @designs

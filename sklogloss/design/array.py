@@ -69,6 +69,7 @@ class ArrayDesign(Design):
         #: Memory layout of the ``(n, K)`` scores :meth:`matmul` returns ("F" for dense X).
         self.score_order = "C" if self.is_sparse else "F"
         self._X_squared = None  # CSR: X with squared values, made on first use
+        self._column_nnz = None
         self._sparse_block_cache = {}  # see sparse_blocks
 
     @property
@@ -322,6 +323,14 @@ class ArrayDesign(Design):
                 for j in range(K):
                     out[j] += Xb.T @ (Xs * D2[rows, j, None])
         return out[0] if D.ndim == 1 else out
+
+    def column_nnz(self):
+        """Non-zeros per column (computed once for CSR; ``n_samples`` each for a dense X)."""
+        if not self.is_sparse:
+            return np.full(self.n_features, self.n_samples, dtype=np.int64)
+        if self._column_nnz is None:
+            self._column_nnz = np.bincount(self.X.indices, minlength=self.n_features)
+        return self._column_nnz
 
     def kron_gram(self, V, intercept=False):
         """``B^T B`` for the matrix ``B`` whose row ``i`` is ``v_i (x) [x_i, 1]``.

@@ -87,6 +87,10 @@ class Design:
         """
         raise NotImplementedError
 
+    def column_nnz(self):
+        """Non-zeros per column, ``(p,)`` int (``n_samples`` each for a dense X): the cost of products with columns."""
+        raise NotImplementedError
+
     def kron_gram(self, V, intercept=False):
         """``B^T B`` for the rows ``b_i = v_i (x) [x_i, 1]`` (the trailing 1 only with ``intercept``)."""
         raise NotImplementedError

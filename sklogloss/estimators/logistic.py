@@ -58,8 +58,9 @@ class LogisticClassifier(LinearClassifierBase):
         Targets become ``(1 - eps) * y + eps / 2``.
     solver : {"auto", "newton-cholesky", "newton-cg", "lbfgs", "gd", "prox-newton", "fista"}, \
 default="auto"
-        ``"auto"`` picks Newton-Cholesky (proximal Newton with an L1 term) when
-        the Hessian has at most 1500 rows, Newton-CG (FISTA) otherwise.
+        ``"auto"`` picks Newton-Cholesky when the Hessian has at most 1500
+        rows, Newton-CG (Schur-preconditioned) otherwise; with an L1 term,
+        proximal Newton (on working sets above 1500 coefficients).
     {{tol}}
     {{max_iter}}
     warm_start : bool, default=False

@@ -51,11 +51,13 @@ class SoftmaxClassifier(MultinomialFitMixin, LinearClassifierBase):
         Targets become ``(1 - eps) * y + eps / n_classes`` (PyTorch's convention).
     solver : {"auto", "newton-cholesky", "newton-cg", "lbfgs", "gd", "prox-newton", \
 "fista"}, default="auto"
-        ``"auto"`` picks Newton-CG, preconditioned by the Hessian of a row
-        sample when it has at most 1500 rows (``n_classes * (n_features + 1)``)
-        and by the Hessian's diagonal otherwise; with an L1 term, proximal
-        Newton up to 1500 rows, FISTA beyond. ``"newton-cholesky"`` forms the
-        full Hessian on every row.
+        ``"auto"`` picks Newton-Cholesky when the full Hessian is cheap
+        (``n_samples * n_coef^2 <= 5e7``), else Newton-CG, preconditioned by
+        the Hessian of a row sample when it has at most 1500 rows
+        (``n_coef = n_classes * (n_features + 1)``) and the sample is smaller
+        than the data, by the Schur preconditioner otherwise; with an L1
+        term, proximal Newton up to 1500 rows, FISTA beyond.
+        ``"newton-cholesky"`` forms the full Hessian on every row.
     {{tol}}
     {{max_iter}}
     warm_start : bool, default=False

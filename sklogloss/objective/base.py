@@ -107,8 +107,13 @@ class Objective(ABC):
         """Columns ``columns`` (indices in ``0..n_dof - 1``) of each output's diagonal Hessian block.
 
         Returns ``(n_outputs, n_dof, len(columns))``; for a single output, the
-        Hessian's own columns. Capability ``"block_columns"``.
+        Hessian's own columns. Capability ``"block_columns"``, which also
+        promises ``n_dof``, ``fit_intercept`` and :meth:`column_nnz`.
         """
+        raise NotImplementedError(f"{type(self).__name__} does not provide 'block_columns'.")
+
+    def column_nnz(self):
+        """Non-zeros per weight column of X (capability ``"block_columns"``)."""
         raise NotImplementedError(f"{type(self).__name__} does not provide 'block_columns'.")
 
     def l1_value(self, coef):

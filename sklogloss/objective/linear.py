@@ -489,6 +489,10 @@ class LinearObjective(Objective):
             diag[:, -1] = d.reshape(len(d), -1).sum(axis=0)
         return diag.ravel()
 
+    def column_nnz(self):
+        """Non-zeros per column of X (the design's ``column_nnz``): what products with columns cost."""
+        return self.design.column_nnz()
+
     def hessian_block_columns(self, coef, columns, raw=None, state=None):
         """Columns of each output's diagonal block of the Hessian, ``(K, n_dof, len(columns))``.
 

@@ -182,10 +182,39 @@ class SchurJacobi:
     ----------
     n_computed : int
         How many times it was computed.
+    S, L : ndarray
+        The coefficients (indices within an output's block) of the exact part and the rest.
+
+    Examples
+    --------
+    One-hot data: two categorical columns of 3 and 40 levels, every level kept
+    (each group's columns sum to the intercept column). With room for ten
+    columns, ``S`` holds the intercept and the frequent levels, and ``M`` is
+    exact on them: ``M^{-1} H v = v`` for every ``v`` that lives on ``S``.
+
+    >>> import numpy as np, scipy.sparse as sp
+    >>> from sklogloss.losses import BinomialLoss
+    >>> from sklogloss.objective import LinearObjective
+    >>> from sklogloss.solvers.curvature import SchurJacobi
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.integers(0, 3, 500), rng.zipf(1.5, 500) % 40
+    >>> X = sp.hstack([sp.csr_matrix(np.eye(3)[a]), sp.csr_matrix(np.eye(40)[b])]).tocsr()
+    >>> obj = LinearObjective(X, (a == 1).astype(float), BinomialLoss(), C=1.0)
+    >>> coef = obj.zero_coef()
+    >>> pre = SchurJacobi(obj, n_columns=10)
+    >>> pre.update(coef, obj.linear_predictor(coef))
+    >>> int(obj.n_dof - 1 in pre.S), len(pre.S) <= 11
+    (1, True)
+    >>> v = np.zeros(obj.size); v[pre.S] = rng.normal(size=len(pre.S))
+    >>> H = obj.gradient_hessian(coef)[1]
+    >>> bool(np.allclose(pre(H @ v), v))
+    True
     """
 
     #: A weight joins S when its Hessian diagonal is at least this share of the intercept's.
     dense_share = 0.005
+    #: ... and while the product that couples S with every column costs at most this many passes over X.
+    cost_passes = 6.0
 
     def __init__(self, objective, n_columns="auto", max_change=0.1):
         self.obj = objective
@@ -219,19 +248,27 @@ class SchurJacobi:
         column_weight = diag[:, :p].sum(axis=0)
         total = float(diag[:, p].sum()) if obj.fit_intercept else float(column_weight.max(initial=0.0))
         weights = np.argsort(-column_weight, kind="stable")[: self.n_columns]
-        S = np.sort(weights[column_weight[weights] >= self.dense_share * total])
-        if obj.fit_intercept:
-            S = np.append(S, p)
-        L = np.setdiff1d(np.arange(m), S)
+        weights = weights[column_weight[weights] >= self.dense_share * total]
         source, kwargs = obj, {"raw": raw, "state": state}
         rows = max(5_000, 10 * m)
-        if (np.all(column_weight >= self.dense_share * total) and "row_subset" in obj.provides
-                and obj.n_samples > 2 * rows):
+        sampled = (np.all(column_weight >= self.dense_share * total) and "row_subset" in obj.provides
+                   and obj.n_samples > 2 * rows)
+        if sampled:
             # Every column is dense (a dense X): a row sample estimates every coupling well,
             # at a fraction of K Gram products over all rows.
             if self.sample is None:
                 self.sample = sample_rows(obj, rows, 0)
             source, kwargs = self.sample, {}
+        # The product X_S^T D X costs about nnz(column s) * (non-zeros per row) for each s in S:
+        # keep the densest weights while that stays within cost_passes passes over X.
+        nnz = obj.column_nnz()
+        total_nnz = max(float(nnz.sum()), 1.0)
+        rows_share = rows / obj.n_samples if sampled else 1.0
+        cost = np.cumsum(nnz[weights] * (total_nnz / max(obj.n_samples, 1)) * rows_share)
+        S = np.sort(weights[cost <= self.cost_passes * total_nnz])
+        if obj.fit_intercept:
+            S = np.append(S, p)
+        L = np.setdiff1d(np.arange(m), S)
         cols = source.hessian_block_columns(coef, S, **kwargs)  # (K, m, |S|)
         floor = max(obj.l2_strength, np.finfo(float).tiny)
         self.blocks = []
