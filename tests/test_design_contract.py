@@ -190,14 +190,16 @@ def test_column_nnz(case):
 
 @designs
 @outputs
-def test_weighted_cross_gram(case, k):
+@pytest.mark.parametrize("rows", [None, [5, 1]], ids=["all-rows", "some-rows"])
+def test_weighted_cross_gram(case, k, rows):
     design, X = _data(case)
     D = _vec(np.random.default_rng(8), N, k)
     columns = np.array([4, 0, 5])  # any order, a subset
-    out = design.weighted_cross_gram(D, columns)
+    out = design.weighted_cross_gram(D, columns, rows=rows)
     D2 = D.reshape(N, -1)
-    expected = np.stack([X.T @ (D2[:, [j]] * X[:, columns]) for j in range(D2.shape[1])])
-    bound = np.stack([np.abs(X).T @ (np.abs(D2[:, [j]]) * np.abs(X[:, columns])) for j in range(D2.shape[1])])
+    Xr = X if rows is None else X[:, rows]
+    expected = np.stack([Xr.T @ (D2[:, [j]] * X[:, columns]) for j in range(D2.shape[1])])
+    bound = np.stack([np.abs(Xr).T @ (np.abs(D2[:, [j]]) * np.abs(X[:, columns])) for j in range(D2.shape[1])])
     if k is None:
         expected, bound = expected[0], bound[0]
     assert out.dtype == np.float64 and out.shape == expected.shape

@@ -287,7 +287,7 @@ class ArrayDesign(Design):
                 H += Xb.T @ (Xb * db)
         return H
 
-    def weighted_cross_gram(self, D, columns):
+    def weighted_cross_gram(self, D, columns, rows=None):
         """``X.T @ diag(D[:, k]) @ X[:, columns]`` per column of ``D`` (see :meth:`Design.weighted_cross_gram`).
 
         CSR: ``(X_S^T D) X`` per thread block (:meth:`sparse_blocks`) with
@@ -297,17 +297,20 @@ class ArrayDesign(Design):
         Dense: ``X_b^T (D_b X_b[:, columns])`` per row block.
         """
         columns = np.asarray(columns, dtype=np.intp)
+        select = None if rows is None else np.asarray(rows, dtype=np.intp)
+        width = self.n_features if select is None else select.size
         D2 = D.reshape(len(D), -1)
         K, k = D2.shape[1], columns.size
         if self.is_sparse:
             def part(block):
                 rows, Xb = block
                 XsT = Xb[:, columns].T.tocsr()  # (k, rows): its indices are the block's rows
-                out = np.empty((K, k, self.n_features))
+                Xr = Xb if select is None else Xb[:, select]
+                out = np.empty((K, k, width))
                 for j in range(K):
                     W = sp.csr_matrix((XsT.data * D2[rows, j][XsT.indices], XsT.indices, XsT.indptr),
                                       shape=XsT.shape)
-                    out[j] = (W @ Xb).toarray()
+                    out[j] = (W @ Xr).toarray()
                 return out
 
             parts = parallel_map(part, self.sparse_blocks(self.X))
@@ -316,12 +319,13 @@ class ArrayDesign(Design):
                 out += extra
             out = out.transpose(0, 2, 1)
         else:
-            out = np.zeros((K, self.n_features, k))
+            out = np.zeros((K, width, k))
             D2 = D2.astype(self.dtype, copy=False)
             for rows, Xb in self.row_blocks(width=1 + k / max(self.n_features, 1)):
                 Xs = Xb[:, columns]
+                Xr = Xb if select is None else Xb[:, select]
                 for j in range(K):
-                    out[j] += Xb.T @ (Xs * D2[rows, j, None])
+                    out[j] += Xr.T @ (Xs * D2[rows, j, None])
         return out[0] if D.ndim == 1 else out
 
     def column_nnz(self):

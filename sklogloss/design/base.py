@@ -77,13 +77,14 @@ class Design:
         """``X.T @ diag(d) @ X``, dense float64 ``(p, p)``; ``nonneg`` promises ``d >= 0``."""
         raise NotImplementedError
 
-    def weighted_cross_gram(self, D, columns):
-        """``X.T @ diag(D[:, k]) @ X[:, columns]`` for each column ``k`` of ``D``, dense float64.
+    def weighted_cross_gram(self, D, columns, rows=None):
+        """``X[:, rows].T @ diag(D[:, k]) @ X[:, columns]`` for each column ``k`` of ``D``, dense float64.
 
-        ``D`` of shape ``(n,)`` gives ``(p, len(columns))``; ``(n, K)`` gives
-        ``(K, p, len(columns))``. A few columns of a weighted Gram matrix
-        (the couplings of the densest columns with all others) without the
-        whole of it.
+        ``rows=None`` means every column of X. ``D`` of shape ``(n,)`` gives
+        ``(len(rows), len(columns))``; ``(n, K)`` gives ``(K, len(rows),
+        len(columns))``. A few columns of a weighted Gram matrix (the
+        couplings of the densest columns with all others), or a principal
+        block of it (``rows=columns``), without the whole of it.
         """
         raise NotImplementedError
 

@@ -103,7 +103,7 @@ class Objective(ABC):
         """Gradient of the smooth part."""
         return self.loss_gradient(coef, raw)[1]
 
-    def hessian_block_columns(self, coef, columns, raw=None, state=None):
+    def hessian_block_columns(self, coef, columns, raw=None, state=None, square=False):
         """Columns ``columns`` (indices in ``0..n_dof - 1``) of each output's diagonal Hessian block.
 
         Returns ``(n_outputs, n_dof, len(columns))``; for a single output, the

@@ -493,8 +493,12 @@ class LinearObjective(Objective):
         """Non-zeros per column of X (the design's ``column_nnz``): what products with columns cost."""
         return self.design.column_nnz()
 
-    def hessian_block_columns(self, coef, columns, raw=None, state=None):
+    def hessian_block_columns(self, coef, columns, raw=None, state=None, square=False):
         """Columns of each output's diagonal block of the Hessian, ``(K, n_dof, len(columns))``.
+
+        ``square=True`` returns only the rows ``columns`` of them, ``(K, len(columns),
+        len(columns))``: the principal block (a working set's Hessian), at the cost
+        and memory of that block only.
 
         Block ``k`` is ``[X, 1]^T diag(s_i H_i[k, k]) [X, 1]`` plus the L2 term
         on its penalised diagonal (for ``K = 1``, the Hessian itself);
@@ -515,6 +519,8 @@ class LinearObjective(Objective):
         >>> H = obj.gradient_hessian(coef)[1]
         >>> bool(np.allclose(obj.hessian_block_columns(coef, [3, 1])[0], H[:, [3, 1]]))
         True
+        >>> bool(np.allclose(obj.hessian_block_columns(coef, [3, 1], square=True)[0], H[np.ix_([3, 1], [3, 1])]))
+        True
         """
         if raw is None:
             raw = self.linear_predictor(coef)
@@ -523,6 +529,18 @@ class LinearObjective(Objective):
         columns = np.asarray(columns, dtype=np.intp)
         p = self.n_features
         is_weight = columns < p
+        if square:
+            w = columns[is_weight]
+            out = np.zeros((self.n_outputs, columns.size, columns.size))
+            if w.size:
+                out[np.ix_(np.arange(self.n_outputs), is_weight, is_weight)] = \
+                    self.design.weighted_cross_gram(D, w, rows=w)
+                out[:, np.flatnonzero(is_weight), np.flatnonzero(is_weight)] += self.l2_strength
+            if self.fit_intercept and not np.all(is_weight):
+                sums = self._row_sums(D)[:, columns]  # (K, |columns|): the intercept's row
+                out[:, ~is_weight, :] = sums[:, None, :]
+                out[:, :, ~is_weight] = sums[:, :, None]
+            return out
         out = np.zeros((self.n_outputs, self.n_dof, columns.size))
         if np.any(is_weight):
             out[:, :p, is_weight] = self.design.weighted_cross_gram(D, columns[is_weight])

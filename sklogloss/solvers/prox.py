@@ -146,20 +146,28 @@ class ProxNewtonSolver(Solver):
         With more than ``max_full`` coefficients (and a single output), the model
         is restricted to the non-zero weights, the unpenalised coefficients and
         the weights that violate the optimality condition most (``|g_j| > lam``
-        at ``w_j = 0``), at least ``min_working_set`` and twice the non-zeros:
-        the Hessian on them is a few columns of the full one
-        (``Objective.hessian_block_columns``). A weight outside the set stays
-        zero in that step; the stopping test is always on every coefficient.
+        at ``w_j = 0``): at least ``min_working_set``, twice the non-zeros, at
+        most ``max_full`` (beyond, the worst violators among all coordinates).
+        The model's Hessian is the principal block of those coordinates
+        (``Objective.hessian_block_columns(..., square=True)``). A weight
+        outside the set keeps its value in that step; the stopping test is
+        always on every coefficient.
         """
         if obj.size <= self.max_full or obj.n_outputs > 1 or "block_columns" not in obj.provides:
             return None
         nonzero = (coef != 0) | ~mask
-        violation = np.where(nonzero, -np.inf, np.abs(grad) - lam)
-        n_extra = max(self.min_working_set, 2 * int(nonzero.sum()))
-        candidates = np.flatnonzero(violation > 0)
-        if candidates.size > n_extra:
-            candidates = candidates[np.argpartition(-violation[candidates], n_extra)[:n_extra]]
-        return np.union1d(np.flatnonzero(nonzero), candidates)
+        # How far each coordinate is from optimal: the minimum-norm subgradient.
+        violation = np.where(~mask, np.abs(grad), np.where(
+            coef != 0, np.abs(grad + lam * np.sign(coef)), np.maximum(np.abs(grad) - lam, 0.0)))
+        size = min(self.max_full, max(self.min_working_set, 2 * int(nonzero.sum())))
+        if nonzero.sum() < size:  # every non-zero, and the worst violators among the zeros
+            zeros = np.flatnonzero(~nonzero & (violation > 0))
+            extra = size - int(nonzero.sum())
+            if zeros.size > extra:
+                zeros = zeros[np.argpartition(-violation[zeros], extra)[:extra]]
+            return np.union1d(np.flatnonzero(nonzero), zeros)
+        # More non-zeros than a model may hold: the worst violators among all coordinates.
+        return np.sort(np.argpartition(-violation, size - 1)[:size])
 
     def solve(self, objective, coef0):
         """Minimise the smooth objective plus its L1 term from ``coef0``."""
@@ -192,7 +200,7 @@ class ProxNewtonSolver(Solver):
                 break
             ws = self._working_set(obj, coef, grad, mask, lam)
             if ws is not None:
-                H = obj.hessian_block_columns(coef, ws, raw=raw)[0][ws]
+                H = obj.hessian_block_columns(coef, ws, raw=raw, square=True)[0]
                 d = np.zeros_like(coef)
                 d[ws] = self._quadratic_cd(H, grad[ws], coef[ws], lam, mask[ws], inner_tol=0.1 * grad_max)
             else:
