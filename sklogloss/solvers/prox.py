@@ -93,8 +93,9 @@ class ProxNewtonSolver(Solver):
     handles_l1 = True
     #: Above this many coefficients, each model is restricted to a working set.
     max_full = 1500
-    #: Fewest coordinates of a working set.
+    #: Fewest and most coordinates of a working set.
     min_working_set = 100
+    max_working_set = 4000
 
     def __init__(self, tol=1e-6, max_iter=None, verbose=0, max_sweeps=200, hessian_rows="auto", random_state=0):
         super().__init__(tol=tol, max_iter=max_iter, verbose=verbose)
@@ -125,7 +126,7 @@ class ProxNewtonSolver(Solver):
                 delta = u_new - u
                 if delta != 0.0:
                     d[j] += delta
-                    Hd += delta * H[:, j]
+                    Hd += delta * H[j]  # H is symmetric: its contiguous row, not its strided column
                     max_change = max(max_change, abs(delta) * np.sqrt(diag[j]))
             if max_change <= inner_tol:
                 if full_sweep:
@@ -146,8 +147,9 @@ class ProxNewtonSolver(Solver):
         With more than ``max_full`` coefficients (and a single output), the model
         is restricted to the non-zero weights, the unpenalised coefficients and
         the weights that violate the optimality condition most (``|g_j| > lam``
-        at ``w_j = 0``): at least ``min_working_set``, twice the non-zeros, at
-        most ``max_full`` (beyond, the worst violators among all coordinates).
+        at ``w_j = 0``): at least ``min_working_set`` (100), twice the
+        non-zeros, at most ``max_working_set`` (4000; once more weights than
+        that are non-zero, the solver goes on with FISTA from there).
         The model's Hessian is the principal block of those coordinates
         (``Objective.hessian_block_columns(..., square=True)``). A weight
         outside the set keeps its value in that step; the stopping test is
@@ -159,7 +161,7 @@ class ProxNewtonSolver(Solver):
         # How far each coordinate is from optimal: the minimum-norm subgradient.
         violation = np.where(~mask, np.abs(grad), np.where(
             coef != 0, np.abs(grad + lam * np.sign(coef)), np.maximum(np.abs(grad) - lam, 0.0)))
-        size = min(self.max_full, max(self.min_working_set, 2 * int(nonzero.sum())))
+        size = min(self.max_working_set, max(self.min_working_set, 2 * int(nonzero.sum())))
         if nonzero.sum() < size:  # every non-zero, and the worst violators among the zeros
             zeros = np.flatnonzero(~nonzero & (violation > 0))
             extra = size - int(nonzero.sum())
@@ -199,6 +201,12 @@ class ProxNewtonSolver(Solver):
             if it == self.max_iter:
                 break
             ws = self._working_set(obj, coef, grad, mask, lam)
+            if ws is not None and np.count_nonzero(coef[mask]) > self.max_working_set:
+                # The support outgrew what a model may hold: FISTA from here (only gradients).
+                rest = FistaSolver(tol=self.tol, max_iter=FistaSolver.default_max_iter,
+                                   verbose=self.verbose).solve(obj, coef)
+                return Result(rest.coef, it + rest.n_iter, rest.converged, rest.objective, rest.grad_max,
+                              rest.message + " (FISTA after the support outgrew the working sets)")
             if ws is not None:
                 H = obj.hessian_block_columns(coef, ws, raw=raw, square=True)[0]
                 d = np.zeros_like(coef)
