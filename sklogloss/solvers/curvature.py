@@ -213,7 +213,9 @@ class SchurJacobi:
 
     #: A weight joins S when its Hessian diagonal is at least this share of the intercept's.
     dense_share = 0.005
-    #: ... and while the product that couples S with every column costs at most this many passes over X.
+    #: ... and while the product that couples S with every column costs at most this many passes
+    #: over X (unless every weight is dense and at most n_columns: then S holds them all, and M is
+    #: each output's exact diagonal block: digits, K = 50 classes of 100 features).
     cost_passes = 6.0
 
     def __init__(self, objective, n_columns="auto", max_change=0.1):
@@ -265,7 +267,8 @@ class SchurJacobi:
         total_nnz = max(float(nnz.sum()), 1.0)
         rows_share = rows / obj.n_samples if sampled else 1.0
         cost = np.cumsum(nnz[weights] * (total_nnz / max(obj.n_samples, 1)) * rows_share)
-        S = np.sort(weights[cost <= self.cost_passes * total_nnz])
+        every = weights.size == p  # every weight is dense and fits: the exact per-output blocks
+        S = np.sort(weights if every else weights[cost <= self.cost_passes * total_nnz])
         if obj.fit_intercept:
             S = np.append(S, p)
         L = np.setdiff1d(np.arange(m), S)
