@@ -33,7 +33,7 @@ class NewtonCGSolver(NewtonSolver):
       coefficients, where no Hessian can be factored. On one-hot data it
       knows that each group's columns sum to the intercept and that nested
       levels sum to their parent, which Jacobi cannot; recomputed when the
-      Hessian's diagonal moved by more than ``schur_change`` (relative, L1);
+      Hessian's diagonal moved by more than ``schur_change`` (0.25; relative, L1);
     * ``"jacobi"``: the Hessian's diagonal, one pass over ``X * X``;
     * ``"auto"``: sampled Hessian up to ``MAX_DENSE_HESSIAN`` (1500)
       coefficients, unless the model has several outputs and the sample
