@@ -59,15 +59,20 @@ TOL_LADDER = (1e-4, 1e-6, 1e-8, 1e-10, 1e-12)
 
 
 # ----------------------------------------------------------------- problems
-def dense_binary(dtype):
-    X, y = make_classification(n_samples=200_000, n_features=100, n_informative=40, random_state=0)
-    return X.astype(dtype), y
+def classification(**params):
+    """A maker of ``make_classification(**params)`` data in the dtype it is given."""
+    def make(dtype):
+        X, y = make_classification(**params)
+        return X.astype(dtype), y
+    return make
 
 
-def dense_multinomial(dtype):
-    X, y = make_classification(n_samples=100_000, n_features=50, n_informative=30, n_classes=10,
-                               n_clusters_per_class=1, random_state=0)
-    return X.astype(dtype), y
+dense_binary = classification(n_samples=200_000, n_features=100, n_informative=40, random_state=0)
+dense_multinomial = classification(n_samples=100_000, n_features=50, n_informative=30, n_classes=10,
+                                   n_clusters_per_class=1, random_state=0)
+wide_dense = classification(n_samples=20_000, n_features=2000, n_informative=200, random_state=2)
+many_classes = classification(n_samples=50_000, n_features=100, n_informative=60, n_classes=50,
+                              n_clusters_per_class=1, random_state=3)
 
 
 def sparse_binary(dtype, n=100_000, p=50_000, nnz=50):
@@ -134,17 +139,6 @@ def zipf_one_hot(dtype, n=200_000, levels=(4, 20, 100, 1000, 5000), seed=0):
     z = sum(e[c] for e, c in zip(effects, cols))
     y = (rng.uniform(size=n) < 1 / (1 + np.exp(-(z - z.mean())))).astype(int)
     return OneHotEncoder(dtype=dtype).fit_transform(np.column_stack(cols)).tocsr(), y
-
-
-def wide_dense(dtype):
-    X, y = make_classification(n_samples=20_000, n_features=2000, n_informative=200, random_state=2)
-    return X.astype(dtype), y
-
-
-def many_classes(dtype):
-    X, y = make_classification(n_samples=50_000, n_features=100, n_informative=60, n_classes=50,
-                               n_clusters_per_class=1, random_state=3)
-    return X.astype(dtype), y
 
 
 @dataclass(frozen=True)

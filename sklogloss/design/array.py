@@ -79,10 +79,6 @@ class ArrayDesign(Design):
             self._n_threads = blas_threads()
         return self._n_threads
 
-    @n_threads.setter
-    def n_threads(self, value):
-        self._n_threads = max(1, int(value))
-
     # ------------------------------------------------------------ row blocks
     def row_blocks(self, width=1, dtype=None):
         """Yield ``(rows, X[rows])`` over consecutive row blocks (see :meth:`Design.row_blocks`).

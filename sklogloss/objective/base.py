@@ -124,15 +124,23 @@ class Objective(ABC):
         """The whole objective: smooth part plus L1 part."""
         return self.loss(coef, raw) + self.l1_value(coef)
 
-    def projected_gradient_max(self, coef, grad):
-        """Max-norm of the minimum-norm subgradient (the gradient when there is no L1 term)."""
+    def minimum_norm_subgradient(self, coef, grad):
+        """The subgradient of smallest norm of the whole objective at ``coef`` (``grad``: the smooth part's).
+
+        It is ``grad`` without an L1 term; with one, ``grad + lam sign(w)`` at a
+        non-zero weight and ``sign(g) max(|g| - lam, 0)`` at a zero one.
+        """
         if self.l1_strength == 0:
-            return float(np.max(np.abs(grad))) if grad.size else 0.0
+            return grad
         g = grad.copy()
         mask = self.penalised_mask()
         lam = self.l1_strength
         w = coef[mask]
         gm = g[mask]
-        sub = np.where(w > 0, gm + lam, np.where(w < 0, gm - lam, np.sign(gm) * np.maximum(np.abs(gm) - lam, 0)))
-        g[mask] = sub
+        g[mask] = np.where(w > 0, gm + lam, np.where(w < 0, gm - lam, np.sign(gm) * np.maximum(np.abs(gm) - lam, 0)))
+        return g
+
+    def projected_gradient_max(self, coef, grad):
+        """Max-norm of the minimum-norm subgradient (the gradient when there is no L1 term)."""
+        g = self.minimum_norm_subgradient(coef, grad)
         return float(np.max(np.abs(g))) if g.size else 0.0

@@ -527,28 +527,20 @@ class LinearObjective(Objective):
         d = self.loss_fn.hessian_diagonal(self.y, _f64(raw), state=state)
         D = d.reshape(len(d), -1) * self.sw[:, None]
         columns = np.asarray(columns, dtype=np.intp)
+        rows = columns if square else np.arange(self.n_dof)
         p = self.n_features
-        is_weight = columns < p
-        if square:
-            w = columns[is_weight]
-            out = np.zeros((self.n_outputs, columns.size, columns.size))
-            if w.size:
-                out[np.ix_(np.arange(self.n_outputs), is_weight, is_weight)] = \
-                    self.design.weighted_cross_gram(D, w, rows=w)
-                out[:, np.flatnonzero(is_weight), np.flatnonzero(is_weight)] += self.l2_strength
-            if self.fit_intercept and not np.all(is_weight):
-                sums = self._row_sums(D)[:, columns]  # (K, |columns|): the intercept's row
-                out[:, ~is_weight, :] = sums[:, None, :]
-                out[:, :, ~is_weight] = sums[:, :, None]
-            return out
-        out = np.zeros((self.n_outputs, self.n_dof, columns.size))
-        if np.any(is_weight):
-            out[:, :p, is_weight] = self.design.weighted_cross_gram(D, columns[is_weight])
-            out[:, columns[is_weight], np.flatnonzero(is_weight)] += self.l2_strength
-        if self.fit_intercept:
-            sums = self._row_sums(D)  # (K, n_dof): [X^T D, sum D], the intercept's column
-            out[:, p, :] = sums[:, columns]
-            out[:, :, ~is_weight] = sums[:, :, None]
+        col_w, row_w = columns < p, rows < p  # weights (the intercept is index p)
+        out = np.zeros((self.n_outputs, rows.size, columns.size))
+        if np.any(col_w) and np.any(row_w):
+            block = self.design.weighted_cross_gram(D, columns[col_w], rows=rows[row_w] if square else None)
+            out[np.ix_(np.arange(self.n_outputs), row_w, col_w)] = block
+        # The L2 term on the penalised diagonal: where a row is the same weight as a column.
+        r, c = np.nonzero((rows[:, None] == columns[None, :]) & col_w[None, :])
+        out[:, r, c] += self.l2_strength
+        if self.fit_intercept and not (np.all(row_w) and np.all(col_w)):
+            sums = self._row_sums(D)  # (K, n_dof): [X^T D, sum D], the intercept's row and column
+            out[:, ~row_w, :] = sums[:, None, columns]
+            out[:, :, ~col_w] = sums[:, rows, None]
         return out
 
     def lipschitz(self):

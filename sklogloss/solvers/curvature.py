@@ -3,7 +3,22 @@
 import numpy as np
 import scipy.linalg
 
-__all__ = ["SampledCurvature", "SchurJacobi", "deflate", "sample_rows", "start_from_sample"]
+__all__ = ["SampledCurvature", "SchurJacobi", "deflate", "sample_rows", "start_from_sample", "tall_hessian_rows"]
+
+
+def tall_hessian_rows(hessian_rows, n_samples, size):
+    """Rows a Newton model's Hessian is computed on: all of them unless n is much larger than needed.
+
+    ``hessian_rows="auto"``: ``m = max(20000, 100 * size)`` random rows when
+    ``n > 4 m``; an int: that many under the same condition; ``None``: every
+    row. The sample's Hessian is then corrected by BFGS updates from the full
+    gradients (:class:`SampledCurvature`), at a fraction of the cost of the
+    full ``X^T D X`` per step; gradients and line searches stay exact.
+    """
+    if hessian_rows is None:
+        return n_samples
+    m = max(20_000, 100 * size) if hessian_rows == "auto" else int(hessian_rows)
+    return m if n_samples > 4 * m else n_samples
 
 
 def sample_rows(objective, n_rows, random_state):

@@ -22,7 +22,7 @@ import scipy.linalg
 
 from ..utils._threads import single_threaded_blas
 from ._base import Result, Solver, armijo_backtracking
-from .curvature import SampledCurvature, deflate, sample_rows, start_from_sample
+from .curvature import SampledCurvature, deflate, sample_rows, start_from_sample, tall_hessian_rows
 
 # SampledCurvature is importable from here as before.
 __all__ = ["NewtonCholeskySolver", "NewtonSolver", "SampledCurvature"]
@@ -252,22 +252,6 @@ class NewtonCholeskySolver(NewtonSolver):
         self.hessian_rows = hessian_rows
         self.random_state = random_state
 
-    def _n_hessian_rows(self, n_samples, size):
-        """Rows the Hessian is computed on: all of them unless n is much larger than needed.
-
-        ``hessian_rows="auto"``: ``m = max(20000, 100 * size)`` random rows when
-        ``n > 4 m``. The Hessian on the sample is computed once and then
-        corrected by BFGS updates from the full gradients (see
-        :class:`SampledCurvature`), at a fraction of the cost of the full
-        ``X^T D X`` per step. The gradient and the line search stay exact: the
-        solution and the stopping test are the full problem's. ``None``
-        always uses every row (exact Newton).
-        """
-        if self.hessian_rows is None:
-            return n_samples
-        m = max(20_000, 100 * size) if self.hessian_rows == "auto" else int(self.hessian_rows)
-        return m if n_samples > 4 * m else n_samples
-
     def setup(self, objective, coef0):
         """Also set ``null_basis`` (the objective's ``null_space()``, possibly empty)
         and ``hess_obj``, the objective (or row subset of it) the Hessian comes from.
@@ -280,7 +264,7 @@ class NewtonCholeskySolver(NewtonSolver):
         the cost of about one full iteration.
         """
         n = objective.n_samples
-        m = self._n_hessian_rows(n, objective.size)
+        m = tall_hessian_rows(self.hessian_rows, n, objective.size)
         self.hess_obj = objective
         if m < n and "row_subset" in objective.provides:
             self.hess_obj = sample_rows(objective, m, self.random_state)

@@ -16,7 +16,7 @@ Both stop when the minimum-norm subgradient has max-norm at most ``tol``.
 import numpy as np
 
 from ._base import Result, Solver, armijo_backtracking
-from .curvature import SampledCurvature, sample_rows
+from .curvature import SampledCurvature, sample_rows, tall_hessian_rows
 
 __all__ = ["FistaSolver", "ProxNewtonSolver", "soft_threshold"]
 
@@ -141,7 +141,7 @@ class ProxNewtonSolver(Solver):
                 full_sweep = False
         return d
 
-    def _working_set(self, obj, coef, grad, mask, lam):
+    def _working_set(self, obj, coef, grad, mask):
         """The coordinates of the next quadratic model: all of them, or a working set.
 
         With more than ``max_full`` coefficients (and a single output), the model
@@ -158,9 +158,7 @@ class ProxNewtonSolver(Solver):
         if obj.size <= self.max_full or obj.n_outputs > 1 or "block_columns" not in obj.provides:
             return None
         nonzero = (coef != 0) | ~mask
-        # How far each coordinate is from optimal: the minimum-norm subgradient.
-        violation = np.where(~mask, np.abs(grad), np.where(
-            coef != 0, np.abs(grad + lam * np.sign(coef)), np.maximum(np.abs(grad) - lam, 0.0)))
+        violation = np.abs(obj.minimum_norm_subgradient(coef, grad))  # how far from optimal, per coordinate
         size = min(self.max_working_set, max(self.min_working_set, 2 * int(nonzero.sum())))
         if nonzero.sum() < size:  # every non-zero, and the worst violators among the zeros
             zeros = np.flatnonzero(~nonzero & (violation > 0))
@@ -187,11 +185,10 @@ class ProxNewtonSolver(Solver):
         converged, message, it = False, "maximum number of iterations reached", 0
         grad_max = np.inf
         n = obj.n_samples
-        m = max(20_000, 100 * obj.size) if self.hessian_rows == "auto" else self.hessian_rows
+        m = tall_hessian_rows(self.hessian_rows, n, obj.size)
         curvature = None
-        if (m is not None and n > 4 * int(m) and "row_subset" in obj.provides and "hessian" in obj.provides
-                and obj.size <= self.max_full):
-            curvature = SampledCurvature(sample_rows(obj, int(m), self.random_state))
+        if m < n and "row_subset" in obj.provides and "hessian" in obj.provides and obj.size <= self.max_full:
+            curvature = SampledCurvature(sample_rows(obj, m, self.random_state))
         for it in range(self.max_iter + 1):
             grad = obj.gradient(coef, raw)
             grad_max = obj.projected_gradient_max(coef, grad)
@@ -200,7 +197,7 @@ class ProxNewtonSolver(Solver):
                 break
             if it == self.max_iter:
                 break
-            ws = self._working_set(obj, coef, grad, mask, lam)
+            ws = self._working_set(obj, coef, grad, mask)
             if ws is not None and np.count_nonzero(coef[mask]) > self.max_working_set:
                 # The support outgrew what a model may hold: FISTA from here (only gradients).
                 rest = FistaSolver(tol=self.tol, max_iter=FistaSolver.default_max_iter,
