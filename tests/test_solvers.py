@@ -268,3 +268,63 @@ def test_line_search_stops_trying_below_the_objective_resolution():
     # A step whose gradient is smaller is taken, flagged as a rounding step (negative t).
     t, _, _ = armijo_backtracking(value_at, 1.0, -1e-20, grad_l1_at=lambda t, s: 0.5, grad_l1=1.0)
     assert t == -1.0
+
+
+def _l1_model_reference(H, b0, lam_vec):
+    """min b0.u + u'Hu/2 + sum lam_j |u_j| as a bound-constrained problem in (u+, u-) >= 0 (L-BFGS-B)."""
+    from scipy.optimize import minimize
+
+    n = b0.size
+    free = lam_vec == 0  # unpenalised coordinates: u+ carries them, unbounded
+
+    def f(z):
+        u = z[:n] - z[n:]
+        Hu = H @ u
+        grad_u = b0 + Hu
+        value = b0 @ u + 0.5 * u @ Hu + lam_vec @ (z[:n] + z[n:])
+        return value, np.r_[grad_u + lam_vec, -grad_u + lam_vec]
+
+    bounds = [(None, None) if free[j] else (0, None) for j in range(n)] + [(0, 0) if free[j] else (0, None)
+                                                                          for j in range(n)]
+    res = minimize(f, np.zeros(2 * n), jac=True, method="L-BFGS-B", bounds=bounds,
+                   options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 20000})
+    return res.x[:n] - res.x[n:]
+
+
+@pytest.mark.parametrize("correlation", [0.0, 0.95])
+def test_prox_newton_model_solver_minimises_the_l1_quadratic_model(correlation, monkeypatch):
+    # The quadratic model of one prox-Newton step, with columns that share a common factor
+    # (the case where coordinate descent alone crawls and the support step takes over), from
+    # a start whose signs are partly wrong.
+    from sklogloss.solvers import prox
+
+    rng = np.random.default_rng(7)
+    n, m = 60, 400
+    Z = rng.normal(size=(m, n)) * np.sqrt(1 - correlation) + np.sqrt(correlation) * rng.normal(size=(m, 1))
+    H = Z.T @ Z / m + 1e-3 * np.eye(n)
+    g = rng.normal(size=n) * 0.3
+    coef = rng.normal(size=n) * (rng.random(n) < 0.5)
+    mask = np.ones(n, dtype=bool)
+    mask[-1] = False  # an unpenalised intercept
+    lam = 0.05
+    calls, original = [], prox._support_step
+
+    def counting(*args):
+        calls.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(prox, "_support_step", counting)
+    solver = prox.ProxNewtonSolver(max_sweeps=10_000)
+    d = solver._quadratic_cd(H, g, coef, lam, mask, inner_tol=1e-12)
+    lam_vec = np.where(mask, lam, 0.0)
+    u_ref = _l1_model_reference(H, g - H @ coef, lam_vec)
+    np.testing.assert_allclose(coef + d, u_ref, atol=1e-6)
+    # Optimality of the model at coef + d: zero minimum-norm subgradient.
+    u = coef + d
+    grad = g + H @ d
+    on = (u != 0) | ~mask
+    np.testing.assert_allclose(grad[on] + lam_vec[on] * np.sign(u[on]), 0, atol=1e-9)
+    assert np.all(np.abs(grad[~on]) <= lam + 1e-9)
+    assert 0 < np.count_nonzero(u[mask]) < n - 1  # a sparse solution: the L1 term is active
+    if correlation:
+        assert calls  # correlated columns: the support step was taken

@@ -298,10 +298,13 @@ class ArrayDesign(Design):
         D2 = D.reshape(len(D), -1)
         K, k = D2.shape[1], columns.size
         if self.is_sparse:
+            principal = select is not None and np.array_equal(select, columns)
+
             def part(block):
                 rows, Xb = block
-                XsT = Xb[:, columns].T.tocsr()  # (k, rows): its indices are the block's rows
-                Xr = Xb if select is None else Xb[:, select]
+                Xs = Xb[:, columns]
+                XsT = Xs.T.tocsr()  # (k, rows): its indices are the block's rows
+                Xr = Xb if select is None else (Xs if principal else Xb[:, select])
                 out = np.empty((K, k, width))
                 for j in range(K):
                     W = sp.csr_matrix((XsT.data * D2[rows, j][XsT.indices], XsT.indices, XsT.indptr),

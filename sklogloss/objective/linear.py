@@ -534,9 +534,10 @@ class LinearObjective(Objective):
         if np.any(col_w) and np.any(row_w):
             block = self.design.weighted_cross_gram(D, columns[col_w], rows=rows[row_w] if square else None)
             out[np.ix_(np.arange(self.n_outputs), row_w, col_w)] = block
-        # The L2 term on the penalised diagonal: where a row is the same weight as a column.
-        r, c = np.nonzero((rows[:, None] == columns[None, :]) & col_w[None, :])
-        out[:, r, c] += self.l2_strength
+        # The L2 term on the penalised diagonal: where a row is the same weight as a column
+        # (row index columns[c] when rows are every coefficient, c itself for the principal block).
+        c = np.flatnonzero(col_w)
+        out[:, c if square else columns[c], c] += self.l2_strength
         if self.fit_intercept and not (np.all(row_w) and np.all(col_w)):
             sums = self._row_sums(D)  # (K, n_dof): [X^T D, sum D], the intercept's row and column
             out[:, ~row_w, :] = sums[:, None, columns]

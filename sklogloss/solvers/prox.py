@@ -2,7 +2,8 @@
 
 * :class:`ProxNewtonSolver`: proximal Newton (the newGLMNET scheme). Each
   outer step minimises the quadratic model of the smooth part plus the exact
-  L1 term by cyclic coordinate descent on the explicit Hessian, then runs a
+  L1 term by cyclic coordinate descent on the explicit Hessian, finished by a
+  Cholesky solve on the model's support once the signs settle, then runs a
   line search on the full objective. Few passes over X. With many
   coefficients the model is restricted to a working set (the non-zeros and
   the worst violators of the optimality condition), whose Hessian is a few
@@ -13,8 +14,13 @@
 Both stop when the minimum-norm subgradient has max-norm at most ``tol``.
 """
 
-import numpy as np
+import contextlib
 
+import numpy as np
+import scipy.linalg
+import scipy.linalg.blas
+
+from ..utils._threads import single_threaded_blas
 from ._base import Result, Solver, armijo_backtracking
 from .curvature import SampledCurvature, sample_rows, tall_hessian_rows
 
@@ -104,42 +110,65 @@ class ProxNewtonSolver(Solver):
         self.random_state = random_state
 
     def _quadratic_cd(self, H, g, coef, lam, mask, inner_tol):
-        """Approximately minimise ``g.d + d'Hd/2 + sum_j lam_j |coef_j + d_j|``."""
+        """Approximately minimise ``g.d + d'Hd/2 + sum_j lam_j |coef_j + d_j|`` (``lam_j = 0`` off ``mask``).
+
+        Cyclic coordinate descent on ``u = coef + d``, with support steps
+        (:func:`_support_step`): once a sweep leaves the signs of ``u`` as the
+        sweep before left them, the model restricted to that orthant is
+        minimised by one Cholesky solve on the non-zeros. A sweep visits
+        every coordinate, then only the non-zeros and the unpenalised ones
+        until none moves by more than ``inner_tol`` (in the metric
+        ``sqrt(H_jj)``), then every coordinate once more to confirm.
+        """
         n = g.size
-        d = np.zeros(n)
-        Hd = np.zeros(n)
-        diag = np.maximum(np.diag(H).copy(), 1e-12 * max(np.diag(H).max(initial=0.0), 1e-300))
+        diag_H = np.diag(H)
+        diag = np.maximum(diag_H, 1e-12 * max(diag_H.max(initial=0.0), 1e-300))
         lam_vec = np.where(mask, lam, 0.0)
-        active = np.arange(n)
-        full_sweep = True
-        for _ in range(self.max_sweeps):
+        # The model's gradient in u is b0 + H u, with b0 = g - H coef; Hu is kept up to date.
+        b0 = g - H @ coef
+        u = np.array(coef, dtype=np.float64)
+        Hu = H @ u
+        inv, thr, scale = (1.0 / diag).tolist(), (lam_vec / diag).tolist(), np.sqrt(diag).tolist()
+        b0_list = b0.tolist()
+        rows = list(H)  # H is symmetric: its contiguous rows serve as its columns
+        (axpy,) = scipy.linalg.blas.get_blas_funcs(("axpy",), (H, Hu))
+
+        def sweep(coordinates):
+            u_list = u.tolist()
             max_change = 0.0
-            for j in active:
-                u = coef[j] + d[j]
-                b = g[j] + Hd[j]
-                if lam_vec[j] > 0:
-                    z = u - b / diag[j]
-                    thr = lam_vec[j] / diag[j]
-                    u_new = np.sign(z) * max(abs(z) - thr, 0.0)
-                else:
-                    u_new = u - b / diag[j]
-                delta = u_new - u
+            for j in coordinates:
+                uj = u_list[j]
+                z = uj - (b0_list[j] + Hu.item(j)) * inv[j]
+                t = thr[j]
+                new = z - t if z > t else (z + t if z < -t else 0.0)
+                delta = new - uj
                 if delta != 0.0:
-                    d[j] += delta
-                    Hd += delta * H[j]  # H is symmetric: its contiguous row, not its strided column
-                    max_change = max(max_change, abs(delta) * np.sqrt(diag[j]))
-            if max_change <= inner_tol:
+                    u_list[j] = new
+                    axpy(rows[j], Hu, a=delta)
+                    change = abs(delta) * scale[j]
+                    if change > max_change:
+                        max_change = change
+            u[:] = u_list
+            return max_change
+
+        everything = range(n)
+        active, full_sweep = everything, True
+        signs = None
+        for _ in range(self.max_sweeps):
+            if sweep(active) <= inner_tol:
                 if full_sweep:
                     break
-                # Converged on the active set: check every coordinate once more.
-                active = np.arange(n)
-                full_sweep = True
+                active, full_sweep = everything, True  # converged on the active set: confirm on all
                 continue
             if full_sweep:
-                # Restrict to coordinates that are non-zero or moved.
-                active = np.flatnonzero((coef + d != 0) | ~mask)
-                full_sweep = False
-        return d
+                active, full_sweep = np.flatnonzero((u != 0) | ~mask).tolist(), False
+            new_signs = np.sign(u)
+            if signs is not None and np.array_equal(new_signs, signs):
+                if _support_step(H, b0, u, Hu, lam_vec, mask, diag, inner_tol):
+                    break
+                new_signs = None  # the next support step waits for two sweeps that agree again
+            signs = new_signs
+        return u - coef
 
     def _working_set(self, obj, coef, grad, mask):
         """The coordinates of the next quadratic model: all of them, or a working set.
@@ -236,6 +265,55 @@ class ProxNewtonSolver(Solver):
                       f"max|subgrad| {grad_max:.3e}  step {t:.3g}  nnz {np.count_nonzero(coef[mask])}"
                       + (f"  working set {ws.size}" if ws is not None else ""))
         return Result(coef, it, converged, smooth + l1, grad_max, message)
+
+
+def _support_step(H, b0, u, Hu, lam_vec, mask, diag, inner_tol):
+    """Move ``u`` (and ``Hu``) towards the minimiser of ``b0.u + u'Hu/2 + sum_j lam_j |u_j|`` on ``u``'s orthant.
+
+    On the orthant of ``u`` (its signs, zeros held at zero, unpenalised
+    coordinates free) the model is a quadratic in the free coordinates ``F``,
+    minimised by ``v_F = -H_FF^{-1} (b0_F + lam_F sign(u_F))``. If ``v`` keeps
+    those signs and every zero ``j`` satisfies ``|b0_j + (Hv)_j| - lam_j <=
+    inner_tol * sqrt(H_jj)`` (the coordinate-descent criterion), ``v`` is the
+    model's minimiser: ``u = v`` and the result is True. Otherwise ``u`` moves
+    from ``u`` towards ``v`` up to the first sign change (that coordinate set
+    to zero): on the closed orthant the model is that convex quadratic, so the
+    move never increases it. Coordinate descent alone converges linearly on a
+    fixed support, slowly when the columns are correlated (text data); one
+    solve replaces those sweeps.
+    """
+    free = np.flatnonzero((u != 0) | ~mask)
+    if free.size == 0:
+        return False
+    s = np.sign(u[free])
+    rhs = -(b0[free] + lam_vec[free] * s)
+    try:
+        with single_threaded_blas() if free.size < 200 else contextlib.nullcontext():
+            factor = scipy.linalg.cho_factor(H[np.ix_(free, free)], lower=False, check_finite=False)
+            v = scipy.linalg.cho_solve(factor, rhs, check_finite=False)
+    except (np.linalg.LinAlgError, ValueError):
+        return False
+    if not np.all(np.isfinite(v)):
+        return False
+    penalised = mask[free]
+    crossing = penalised & (np.sign(v) != s)
+    if not crossing.any():
+        Hv = H[:, free] @ v
+        violation = np.abs(b0 + Hv) - lam_vec
+        violation[free] = 0.0
+        u[:] = 0.0
+        u[free] = v
+        Hu[:] = Hv
+        return bool(np.all(violation <= inner_tol * np.sqrt(diag)))
+    # The first sign change along u -> v: u_j + tau (v_j - u_j) = 0.
+    taus = u[free][crossing] / (u[free][crossing] - v[crossing])
+    first = np.argmin(taus)
+    tau = float(taus[first])
+    w = u[free] + tau * (v - u[free])
+    w[np.flatnonzero(crossing)[first]] = 0.0
+    u[free] = w
+    Hu[:] = H[:, free] @ w
+    return False
 
 
 class FistaSolver(Solver):
