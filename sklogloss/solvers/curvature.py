@@ -2,8 +2,10 @@
 
 import numpy as np
 import scipy.linalg
+import scipy.linalg.lapack
 
-__all__ = ["SampledCurvature", "SchurJacobi", "deflate", "sample_rows", "start_from_sample", "tall_hessian_rows"]
+__all__ = ["SampledCurvature", "SchurJacobi", "cholesky_solve", "deflate", "sample_rows", "start_from_sample",
+           "tall_hessian_rows"]
 
 
 def tall_hessian_rows(hessian_rows, n_samples, size):
@@ -31,6 +33,33 @@ def sample_rows(objective, n_rows, random_state):
     m = min(n, int(n_rows))
     rows = np.sort(np.random.default_rng(random_state).choice(n, size=m, replace=False))
     return objective.row_subset(rows, dtype=np.float32)
+
+
+def cholesky_solve(H, b):
+    """``H^{-1} b`` by a Cholesky factorisation, or None if ``H`` is not numerically positive definite.
+
+    LAPACK's ``potrf``/``potrs`` directly: on the small systems of small data
+    sets the checks of :func:`scipy.linalg.cho_factor` and ``cho_solve`` cost
+    as much as the factorisation. None also when the solution is not finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklogloss.solvers.curvature import cholesky_solve
+    >>> cholesky_solve(np.array([[4.0, 2.0], [2.0, 3.0]]), np.array([2.0, 1.0]))
+    array([0.5, 0. ])
+    >>> cholesky_solve(np.array([[1.0, 2.0], [2.0, 1.0]]), np.ones(2)) is None  # indefinite
+    True
+    """
+    H = np.asarray(H, dtype=np.float64)
+    potrf, potrs = scipy.linalg.lapack.get_lapack_funcs(("potrf", "potrs"), (H,))
+    factor, info = potrf(H, lower=0, clean=0)
+    if info != 0:
+        return None
+    x, info = potrs(factor, np.asarray(b, dtype=np.float64), lower=0)
+    if info != 0 or not np.all(np.isfinite(x)):
+        return None
+    return x
 
 
 def deflate(H, null_basis):

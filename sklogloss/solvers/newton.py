@@ -18,11 +18,10 @@ so that a line search costs no pass over X.
 from abc import ABC, abstractmethod
 
 import numpy as np
-import scipy.linalg
 
 from ..utils._threads import single_threaded_blas
 from ._base import Result, Solver, armijo_backtracking
-from .curvature import SampledCurvature, deflate, sample_rows, start_from_sample, tall_hessian_rows
+from .curvature import SampledCurvature, cholesky_solve, deflate, sample_rows, start_from_sample, tall_hessian_rows
 
 # SampledCurvature is importable from here as before.
 __all__ = ["NewtonCholeskySolver", "NewtonSolver", "SampledCurvature"]
@@ -285,16 +284,9 @@ class NewtonCholeskySolver(NewtonSolver):
         if N.shape[1]:  # see deflate: g is orthogonal to N up to rounding
             g = g - N @ (N.T @ g)
         H = deflate(self.hessian, N)
-        try:
-            with single_threaded_blas():
-                factor = scipy.linalg.cho_factor(H, lower=False, check_finite=False)
-                step = scipy.linalg.cho_solve(factor, -g, check_finite=False)
-            if np.all(np.isfinite(step)):
-                self.step = step
-                return
-        except (np.linalg.LinAlgError, ValueError):
-            pass
-        self.step = _pseudo_newton_step(H, g)
+        with single_threaded_blas():
+            step = cholesky_solve(H, -g)
+        self.step = _pseudo_newton_step(H, g) if step is None else step
 
 
 def _pseudo_newton_step(H, g):

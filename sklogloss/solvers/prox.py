@@ -17,12 +17,11 @@ Both stop when the minimum-norm subgradient has max-norm at most ``tol``.
 import contextlib
 
 import numpy as np
-import scipy.linalg
 import scipy.linalg.blas
 
 from ..utils._threads import single_threaded_blas
 from ._base import Result, Solver, armijo_backtracking
-from .curvature import SampledCurvature, sample_rows, tall_hessian_rows
+from .curvature import SampledCurvature, cholesky_solve, sample_rows, tall_hessian_rows
 
 __all__ = ["FistaSolver", "ProxNewtonSolver", "soft_threshold"]
 
@@ -287,13 +286,9 @@ def _support_step(H, b0, u, Hu, lam_vec, mask, diag, inner_tol):
         return False
     s = np.sign(u[free])
     rhs = -(b0[free] + lam_vec[free] * s)
-    try:
-        with single_threaded_blas() if free.size < 200 else contextlib.nullcontext():
-            factor = scipy.linalg.cho_factor(H[np.ix_(free, free)], lower=False, check_finite=False)
-            v = scipy.linalg.cho_solve(factor, rhs, check_finite=False)
-    except (np.linalg.LinAlgError, ValueError):
-        return False
-    if not np.all(np.isfinite(v)):
+    with single_threaded_blas() if free.size < 200 else contextlib.nullcontext():
+        v = cholesky_solve(H[np.ix_(free, free)], rhs)
+    if v is None:
         return False
     penalised = mask[free]
     crossing = penalised & (np.sign(v) != s)
