@@ -22,7 +22,7 @@ from threadpoolctl import threadpool_limits
 
 from ..exceptions import PerfectSeparationWarning
 from ..losses import log1pexp, log_softmax, sigmoid, softmax
-from ..solvers import SOLVERS, select_solver
+from ..solvers import SOLVERS, Result, select_solver
 from ..utils._sklearn import Interval, StrOptions, _fit_context
 from ..utils.validation import check_sample_weight
 from ._targets import label_repr
@@ -163,6 +163,13 @@ def run_solver(estimator, objective, coef0, solver, label=""):
     max_iter = instance.max_iter
     with objective.solver_context():
         result = instance.solve(objective, coef0)
+        if not result.converged and not objective.convex and solver in ("newton-cholesky", "newton-cg") \
+                and max_iter > 0:
+            # Non-convex (focal): a Newton method can stall where the curvature is
+            # indefinite; L-BFGS goes on from where it stopped.
+            rest = SOLVERS["lbfgs"](tol=estimator.tol, verbose=estimator.verbose).solve(objective, result.coef)
+            result = Result(rest.coef, result.n_iter + rest.n_iter, rest.converged, rest.objective,
+                            rest.grad_max, rest.message + f" (L-BFGS after {solver})")
     if not np.all(np.isfinite(result.coef)):  # pragma: no cover - guarded by the line searches
         raise FloatingPointError(f"solver={solver!r} produced non-finite coefficients{label}.")
     if not result.converged and max_iter > 0:
@@ -301,7 +308,7 @@ class LinearFitMixin(SparseInputMixin):
 
     def _select_solver(self, objective):
         return select_solver(self.solver, self.l1_ratio, objective.size, n_outputs=objective.n_outputs,
-                             n_samples=objective.n_samples)
+                             n_samples=objective.n_samples, convex=objective.convex)
 
     def _start(self, objectives):
         """Warm start when it fits, else zero weights and the null model's intercepts."""

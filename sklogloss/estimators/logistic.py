@@ -1,11 +1,12 @@
 """LogisticClassifier: binary logistic regression, soft targets, one-vs-rest, multilabel."""
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..design import ArrayDesign
-from ..losses import BinomialLoss, log1pexp, log_softmax, sigmoid
+from ..losses import BinaryFocalLoss, BinomialLoss, log1pexp, log_softmax, sigmoid
 from ..objective import LinearObjective
 from ._base import LINEAR_PARAMETER_CONSTRAINTS, LinearClassifierBase, fill_doc
 from ._targets import OneVsRestTargets, smooth_labels
@@ -23,7 +24,10 @@ class LogisticClassifier(LinearClassifierBase):
 
     where ``loss_i`` is the binary cross-entropy of the (smoothed) target and
     ``s_i`` the sample weight times the class weight. The same ``C`` gives the
-    same model as :class:`sklearn.linear_model.LogisticRegression`.
+    same model as :class:`sklearn.linear_model.LogisticRegression`. With
+    ``loss="focal"``, ``loss_i`` is the focal loss of the (smoothed) target
+    (torchvision's ``sigmoid_focal_loss``, see
+    :class:`~sklogloss.losses.BinaryFocalLoss`).
 
     The target ``y`` may be
 
@@ -56,6 +60,25 @@ class LogisticClassifier(LinearClassifierBase):
         weight. Not supported for multilabel targets (use ``sample_weight``).
     label_smoothing : float in [0, 1), default=0.0
         Targets become ``(1 - eps) * y + eps / 2``.
+    loss : {"log", "focal"}, default="log"
+        ``"log"``: the binary cross-entropy. ``"focal"``: the focal loss
+        ``alpha_t (1 - p_t)**gamma * BCE`` with ``p_t = p t + (1 - p) (1 - t)``
+        for the target ``t`` (Lin et al. 2017, torchvision's convention),
+        which down-weights well-classified samples; not convex for
+        ``focal_gamma > 0`` (``solver="auto"`` then picks Newton-Cholesky
+        with a curvature-modified step up to 1500 coefficients, else L-BFGS;
+        FISTA with an L1 term). Its probabilities are not calibrated:
+        :class:`sklearn.calibration.CalibratedClassifierCV` repairs them.
+        With ``class_weight`` each sample's focal loss is multiplied by
+        ``w1 t + w0 (1 - t)`` (the weight of its class for hard labels).
+    focal_gamma : float >= 0, default=2.0
+        The focal loss's focusing parameter ``gamma`` (``0``: the cross-entropy,
+        times ``alpha_t``). Only with ``loss="focal"``.
+    focal_alpha : float in [0, 1] or None, default=None
+        The positive class's weight ``alpha`` (``1 - alpha`` for the negative
+        class; in one-vs-rest and multilabel problems, of each problem's
+        positive class); ``None``: no alpha weighting. Only with
+        ``loss="focal"``.
     solver : {"auto", "newton-cholesky", "newton-cg", "lbfgs", "gd", "prox-newton", "fista"}, \
 default="auto"
         ``"auto"`` picks Newton-Cholesky when the Hessian has at most 1500
@@ -112,15 +135,21 @@ default="auto"
 
     _parameter_constraints = {
         **LINEAR_PARAMETER_CONSTRAINTS,
+        "loss": [StrOptions({"log", "focal"})],
+        "focal_gamma": [Interval(Real, 0, None, closed="left")],
+        "focal_alpha": [Interval(Real, 0, 1, closed="both"), None],
         "n_jobs": [None, Integral],
     }
 
     def __init__(self, C=1.0, l1_ratio=0.0, fit_intercept=True, class_weight=None,
-                 label_smoothing=0.0, solver="auto", tol=1e-8, max_iter=None, warm_start=False,
-                 n_jobs=None, verbose=0):
+                 label_smoothing=0.0, loss="log", focal_gamma=2.0, focal_alpha=None, solver="auto",
+                 tol=1e-8, max_iter=None, warm_start=False, n_jobs=None, verbose=0):
         super().__init__(C=C, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
                          class_weight=class_weight, label_smoothing=label_smoothing, solver=solver,
                          tol=tol, max_iter=max_iter, warm_start=warm_start, verbose=verbose)
+        self.loss = loss
+        self.focal_gamma = focal_gamma
+        self.focal_alpha = focal_alpha
         self.n_jobs = n_jobs
 
     def __sklearn_tags__(self):
@@ -145,10 +174,16 @@ default="auto"
         smoothed = smooth_labels(Y, self.label_smoothing, 2)
         # n_jobs threads fit one problem each: each then multiplies X in one thread.
         design = ArrayDesign(X, n_threads=1 if self._n_threads(smoothed.shape[1]) > 1 else None)
-        return [LinearObjective(design, smoothed[:, j], BinomialLoss(), sample_weight=sw,
+        return [LinearObjective(design, smoothed[:, j], self._loss_function(), sample_weight=sw,
                                 fit_intercept=self.fit_intercept, C=self.C, l1_ratio=self.l1_ratio,
                                 class_weight=class_weight)
                 for j in range(smoothed.shape[1])]
+
+    def _loss_function(self):
+        """The per-sample loss of each binary problem (:mod:`sklogloss.losses`)."""
+        if self.loss == "focal":
+            return BinaryFocalLoss(gamma=self.focal_gamma, alpha=self.focal_alpha)
+        return BinomialLoss()
 
     # ---------------------------------------------------------- predictions
     def _log_proba(self, scores):

@@ -1,10 +1,13 @@
 """SoftmaxClassifier: multinomial logistic regression with probability-matrix targets."""
 
-import numpy as np
+from numbers import Real
 
-from ..losses import MultinomialLoss
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ..losses import MultinomialFocalLoss, MultinomialLoss
 from ..objective import LinearObjective
-from ._base import LinearClassifierBase, MultinomialFitMixin, fill_doc
+from ._base import LINEAR_PARAMETER_CONSTRAINTS, LinearClassifierBase, MultinomialFitMixin, fill_doc
 from ._targets import ProbabilityTargets, smooth_labels
 
 __all__ = ["SoftmaxClassifier"]
@@ -24,6 +27,8 @@ class SoftmaxClassifier(MultinomialFitMixin, LinearClassifierBase):
     (smoothed) target row ``t_i`` and ``p_i = softmax(W x_i + b)``, with class
     weights ``w_k`` (all 1 by default). The same ``C`` gives the same model as
     scikit-learn's multinomial :class:`~sklearn.linear_model.LogisticRegression`.
+    With ``loss="focal"``, ``loss_i = -sum_k w_k alpha_k t_ik (1 - p_ik)**gamma
+    log p_ik`` (see :class:`~sklogloss.losses.MultinomialFocalLoss`).
 
     The target ``y`` may be
 
@@ -49,6 +54,21 @@ class SoftmaxClassifier(MultinomialFitMixin, LinearClassifierBase):
         smoothed targets, as in PyTorch's ``CrossEntropyLoss(weight, label_smoothing)``.
     label_smoothing : float in [0, 1), default=0.0
         Targets become ``(1 - eps) * y + eps / n_classes`` (PyTorch's convention).
+    loss : {"log", "focal"}, default="log"
+        ``"log"``: the cross-entropy. ``"focal"``: the focal loss
+        ``-alpha_t (1 - p_t)**gamma log p_t`` of the true class (Lin et al.
+        2017), for probability targets ``-sum_k alpha_k t_k (1 - p_k)**gamma
+        log p_k``; it down-weights well-classified samples and is not convex
+        for ``focal_gamma > 0`` (``solver="auto"`` then picks Newton-Cholesky
+        with a curvature-modified step when the full Hessian is cheap, else
+        L-BFGS; FISTA with an L1 term). Its probabilities are not calibrated.
+        Class weights multiply the terms of their class, as for the log loss.
+    focal_gamma : float >= 0, default=2.0
+        The focal loss's focusing parameter ``gamma`` (``0``: the cross-entropy,
+        times ``alpha``). Only with ``loss="focal"``.
+    focal_alpha : array-like of shape (n_classes,) or None, default=None
+        Non-negative weight ``alpha_k`` of each class (in the order of
+        ``classes_``); ``None``: all ones. Only with ``loss="focal"``.
     solver : {"auto", "newton-cholesky", "newton-cg", "lbfgs", "gd", "prox-newton", \
 "fista"}, default="auto"
         ``"auto"`` picks Newton-Cholesky when the full Hessian is cheap
@@ -125,15 +145,42 @@ class SoftmaxClassifier(MultinomialFitMixin, LinearClassifierBase):
     array([0, 0, 1, 2])
     """
 
+    _parameter_constraints = {
+        **LINEAR_PARAMETER_CONSTRAINTS,
+        "loss": [StrOptions({"log", "focal"})],
+        "focal_gamma": [Interval(Real, 0, None, closed="left")],
+        "focal_alpha": ["array-like", None],
+    }
+
+    def __init__(self, C=1.0, l1_ratio=0.0, fit_intercept=True, class_weight=None,
+                 label_smoothing=0.0, loss="log", focal_gamma=2.0, focal_alpha=None, solver="auto",
+                 tol=1e-8, max_iter=None, warm_start=False, verbose=0):
+        super().__init__(C=C, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
+                         class_weight=class_weight, label_smoothing=label_smoothing, solver=solver,
+                         tol=tol, max_iter=max_iter, warm_start=warm_start, verbose=verbose)
+        self.loss = loss
+        self.focal_gamma = focal_gamma
+        self.focal_alpha = focal_alpha
+
     # ------------------------------------------------------------ fit hooks
     def _target_encoder(self):
         return ProbabilityTargets()
+
+    def _loss_function(self, n_classes):
+        """The per-sample loss (:mod:`sklogloss.losses`) for ``n_classes`` columns of targets."""
+        if self.loss != "focal":
+            return MultinomialLoss()
+        loss = MultinomialFocalLoss(gamma=self.focal_gamma, alpha=self.focal_alpha)
+        if loss.alpha is not None and loss.alpha.size != n_classes:
+            raise ValueError(f"focal_alpha has {loss.alpha.size} entries for {n_classes} classes; give one "
+                             "non-negative weight per class, in the order of classes_.")
+        return loss
 
     def _build_objectives(self, X, Y, sw):
         """The multinomial objective of the smoothed targets, class weights on their columns."""
         class_weight = self._targets.class_weights(self.class_weight, Y, sw)
         Y = smooth_labels(Y, self.label_smoothing, Y.shape[1])
-        return [LinearObjective(X, Y, MultinomialLoss(), sample_weight=sw,
+        return [LinearObjective(X, Y, self._loss_function(Y.shape[1]), sample_weight=sw,
                                 fit_intercept=self.fit_intercept, C=self.C, l1_ratio=self.l1_ratio,
                                 class_weight=class_weight)]
 

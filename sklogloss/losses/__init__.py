@@ -7,13 +7,16 @@ from .counts import (
     ZeroTruncatedPoissonLoss,
     log1mexp,
 )
+from .focal import BinaryFocalLoss, MultinomialFocalLoss
 from .multinomial import MultinomialLoss, log_softmax, softmax
 from .noise import BackwardCorrectedLoss, ForwardCorrectedLoss, check_transition_matrix
 
 __all__ = [
     "BackwardCorrectedLoss",
+    "BinaryFocalLoss",
     "BinomialLoss",
     "ForwardCorrectedLoss",
+    "MultinomialFocalLoss",
     "MultinomialLoss",
     "ZeroTruncatedGeometricLoss",
     "ZeroTruncatedNegativeBinomialLoss",

@@ -32,6 +32,11 @@ Capabilities
     loss(y2)`` for targets of the same total mass. Class weights can then be
     folded into the targets (see :meth:`~sklogloss.objective.LinearObjective`);
     a loss that is not linear in the target (focal) must apply them itself.
+``convex``
+    The loss is convex in ``raw`` (its Hessian is positive semi-definite):
+    false for the focal losses with ``gamma > 0``, whose objectives the
+    solvers minimise with curvature safeguards (see
+    :func:`~sklogloss.solvers.select_solver`).
 ``has_hessian_factors``
     :meth:`gradient_hessian_factors` writes each per-sample Hessian block as
     ``diag(d) - v v^T`` (multinomial), so that the objective can form ``X^T H
@@ -88,6 +93,8 @@ class Loss:
     linear_in_target = False
     #: :meth:`gradient_hessian_factors` is available (Hessian blocks ``diag(d) - v v^T``).
     has_hessian_factors = False
+    #: The loss is convex in the raw predictions (positive semi-definite Hessian).
+    convex = True
 
     # --------------------------------------------------------------- abstract
     def loss(self, y, raw):

@@ -8,8 +8,9 @@ its ``log(theta)`` as an extra coefficient.
 
 from ..design import ArrayDesign
 from .base import Objective
-from .linear import LinearObjective, apply_class_weight
+from .linear import LinearObjective, apply_class_weight, class_weight_multiplier
 from .negbin import TruncatedNegBinObjective
 
 # ArrayDesign lives in sklogloss.design; it is importable from here as before.
-__all__ = ["ArrayDesign", "LinearObjective", "Objective", "TruncatedNegBinObjective", "apply_class_weight"]
+__all__ = ["ArrayDesign", "LinearObjective", "Objective", "TruncatedNegBinObjective", "apply_class_weight",
+           "class_weight_multiplier"]

@@ -50,6 +50,9 @@ class Objective(ABC):
 
     provides = frozenset()
     l1_strength = 0.0
+    #: Whether the smooth part is convex: a non-convex one (a focal loss) may have an
+    #: indefinite Hessian, which the Newton solvers modify and proximal Newton refuses.
+    convex = True
 
     # ---------------------------------------------------------------- layout
     def zero_coef(self):

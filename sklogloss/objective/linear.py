@@ -31,6 +31,11 @@ Conventions (fixed once, used by every solver and estimator)
   ``w_k`` multiply the loss terms of class ``k``; for a loss that is linear in
   its target (``Loss.linear_in_target``) that is the same loss on reweighted
   targets, which is how they are applied here (:func:`apply_class_weight`).
+  A loss that is not (the binary focal loss) is multiplied as a whole by the
+  target's mean class weight, ``w1 t + w0 (1 - t)`` for a binary target ``t``
+  (``sum_k w_k y_k`` for rows of ``K``), a sample weight: for hard labels the
+  weight of the sample's class, as for every loss, and never folded into the
+  targets (:func:`class_weight_multiplier`).
 """
 
 import copy
@@ -41,7 +46,7 @@ from ..design import ArrayDesign, Design
 from ..utils.validation import check_sample_weight
 from .base import Objective
 
-__all__ = ["LinearObjective", "apply_class_weight"]
+__all__ = ["LinearObjective", "apply_class_weight", "class_weight_multiplier"]
 
 
 def _f64(raw):
@@ -96,6 +101,44 @@ def apply_class_weight(y, sample_weight, class_weight):
     return target, sample_weight * mass
 
 
+def class_weight_multiplier(y, class_weight):
+    """Per-sample factor of class weights for a loss that is not linear in its target.
+
+    ``w1 t + w0 (1 - t)`` for ``(n,)`` binary targets ``t`` and ``w = (w0, w1)``
+    (torchvision's form of the focal loss's ``alpha_t``), ``y @ w`` for ``(n, K)``
+    rows: for a hard label, the weight of its class. The loss of sample ``i``
+    is multiplied by it (a sample weight); the targets are left as they are.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n,) or (n, K)
+        Targets.
+    class_weight : array-like of shape (2,) or (K,)
+        Weights of the classes (binary: of class 0, then class 1).
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        The factors.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklogloss.objective import class_weight_multiplier
+    >>> class_weight_multiplier(np.array([1.0, 0.0, 0.5]), [1.0, 3.0])
+    array([3., 1., 2.])
+    """
+    w = np.asarray(class_weight, dtype=np.float64)
+    if y.ndim == 2:
+        if w.shape != (y.shape[1],):
+            raise ValueError(f"class_weight must have one weight per column of the targets "
+                             f"({y.shape[1]}); got shape {w.shape}.")
+        return y @ w
+    if w.shape != (2,):
+        raise ValueError(f"class_weight of a binary loss must be (w0, w1); got shape {w.shape}.")
+    return w[1] * y + w[0] * (1.0 - y)
+
+
 class LinearObjective(Objective):
     """Penalised, weighted empirical risk of a linear model with a given loss.
 
@@ -120,8 +163,8 @@ class LinearObjective(Objective):
         Number of raw outputs ``K``; taken from the loss or from ``y``.
     class_weight : array-like of shape (2,) or (K,), default=None
         Weights of the loss terms of each class (binary: ``(w0, w1)``); see
-        :func:`apply_class_weight`. Only for a loss linear in its target: a
-        loss that is not must take its class weights itself.
+        :func:`apply_class_weight` for a loss linear in its target and
+        :func:`class_weight_multiplier` for one that is not.
 
     Examples
     --------
@@ -148,10 +191,11 @@ class LinearObjective(Objective):
         n = self.n_samples = self.design.n_samples
         sw = check_sample_weight(sample_weight, n)
         if class_weight is not None:
-            if not loss.linear_in_target:
-                raise ValueError(f"{type(loss).__name__} is not linear in its target: class weights "
-                                 "cannot be applied through the targets; give them to the loss.")
-            y, sw = apply_class_weight(np.asarray(y, dtype=np.float64), sw, class_weight)
+            y = np.asarray(y, dtype=np.float64)
+            if loss.linear_in_target:
+                y, sw = apply_class_weight(y, sw, class_weight)
+            else:
+                sw = sw * class_weight_multiplier(y, class_weight)
         self.y = np.asarray(y, dtype=np.float64, order=self.design.score_order)
         if n_outputs is None:
             n_outputs = loss.n_outputs if loss.n_outputs is not None else y.shape[1]
@@ -174,6 +218,7 @@ class LinearObjective(Objective):
         self.l2_strength = self.alpha * (1.0 - self.l1_ratio)
         self.l1_strength = self.alpha * self.l1_ratio
         self.checks_scores = self.design.dtype != np.float64  # see Objective.checks_scores
+        self.convex = bool(loss.convex)
         self.provides = frozenset({"hessian", "hessp", "hessian_diagonal", "row_subset", "block_columns"}
                                   | ({"lipschitz"} if loss.hessian_bound is not None else set()))
 

@@ -37,6 +37,9 @@ class Solver:
     requires = frozenset()
     #: Whether the solver minimises an objective with an L1 term.
     handles_l1 = False
+    #: Whether the solver reaches a stationary point of a non-convex objective
+    #: (``Objective.convex`` false: indefinite curvature, no Lipschitz bound).
+    handles_nonconvex = False
     #: ``max_iter=None`` means this.
     default_max_iter = 100
 
@@ -51,6 +54,10 @@ class Solver:
         if missing:
             raise ValueError(f"solver {self.name!r} needs {sorted(missing)} of the objective, which "
                              f"{type(objective).__name__} does not provide; choose another solver.")
+        if not objective.convex and not self.handles_nonconvex:
+            raise ValueError(f"solver {self.name!r} needs a convex objective; {type(objective).__name__} "
+                             "is not (a focal loss): use 'newton-cholesky', 'newton-cg', 'lbfgs', 'gd' or "
+                             "'fista'.")
         if objective.l1_strength > 0 and not self.handles_l1:
             raise ValueError(f"solver {self.name!r} does not handle an L1 penalty; use "
                              "'prox-newton' or 'fista'.")

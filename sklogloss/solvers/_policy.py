@@ -16,7 +16,7 @@ MAX_DENSE_HESSIAN = 1500
 SMALL_FULL_HESSIAN = 5e7
 
 
-def select_solver(solver, l1_ratio, n_coef, n_outputs=1, n_samples=None):
+def select_solver(solver, l1_ratio, n_coef, n_outputs=1, n_samples=None, convex=True):
     """Resolve ``solver="auto"`` and check that the choice supports the penalty.
 
     The rule: with an L1 term, proximal Newton while the Hessian is small
@@ -31,6 +31,11 @@ def select_solver(solver, l1_ratio, n_coef, n_outputs=1, n_samples=None):
     SMALL_FULL_HESSIAN``: small data, where each step's Python overhead
     outweighs its arithmetic and exact Newton takes the fewest steps).
 
+    A non-convex objective (``convex=False``: a focal loss) gets
+    Newton-Cholesky under the same bounds (its step modified where the
+    Hessian is indefinite), else L-BFGS; with an L1 term, FISTA (proximal
+    Newton's coordinate descent needs a convex model and refuses it).
+
     Parameters
     ----------
     solver : str
@@ -43,6 +48,8 @@ def select_solver(solver, l1_ratio, n_coef, n_outputs=1, n_samples=None):
         Raw outputs per sample.
     n_samples : int, default=None
         Rows of the data (``None``: unknown, as if large).
+    convex : bool, default=True
+        Whether the smooth objective is convex (``Objective.convex``).
 
     Returns
     -------
@@ -58,15 +65,23 @@ def select_solver(solver, l1_ratio, n_coef, n_outputs=1, n_samples=None):
     'newton-cholesky'
     >>> select_solver("auto", 0.0, 650, n_outputs=10, n_samples=1797)  # digits
     'newton-cg'
+    >>> select_solver("auto", 0.0, 5000, convex=False)  # a focal loss on many features
+    'lbfgs'
     """
     from . import SOLVERS
 
     if solver == "auto":
         small = n_coef <= MAX_DENSE_HESSIAN
         if l1_ratio > 0:
-            return "prox-newton" if small or n_outputs == 1 else "fista"
+            return "prox-newton" if convex and (small or n_outputs == 1) else "fista"
         cheap = n_samples is not None and n_samples * float(n_coef) ** 2 <= SMALL_FULL_HESSIAN
-        return "newton-cholesky" if small and (n_outputs == 1 or cheap) else "newton-cg"
+        if small and (n_outputs == 1 or cheap):
+            return "newton-cholesky"
+        return "newton-cg" if convex else "lbfgs"
+    if not convex and not SOLVERS[solver].handles_nonconvex:
+        ok = sorted(name for name, cls in SOLVERS.items() if cls.handles_nonconvex)
+        raise ValueError(f"solver={solver!r} needs a convex objective; a focal loss with focal_gamma > 0 "
+                         f"is not. Use one of {ok} or solver='auto'.")
     if l1_ratio > 0 and not SOLVERS[solver].handles_l1:
         l1 = sorted(name for name, cls in SOLVERS.items() if cls.handles_l1)
         raise ValueError(

@@ -45,6 +45,7 @@ class GradientDescentSolver(Solver):
     """
 
     name = "gd"
+    handles_nonconvex = True
     requires = frozenset({"lipschitz"})
     default_max_iter = 10000
 

@@ -40,6 +40,7 @@ class LbfgsSolver(Solver):
     """
 
     name = "lbfgs"
+    handles_nonconvex = True
     default_max_iter = 1000
 
     def __init__(self, tol=1e-6, max_iter=None, verbose=0, memory=20):

@@ -221,7 +221,11 @@ class NewtonCholeskySolver(NewtonSolver):
     system by adding the projector onto them, which makes it definite
     without changing the step. If the Hessian is numerically singular for
     another reason (separable data without penalty), the step is taken in
-    the range of the Hessian through its eigendecomposition.
+    the range of the Hessian through its eigendecomposition. On a non-convex
+    objective (``Objective.convex`` false: a focal loss) a Hessian that is not
+    positive definite is replaced by its eigenvalues' absolute values, floored
+    at ``sqrt(eps)`` times the largest (a descent step, followed by the same
+    line search); the iteration stops at a stationary point.
 
     Examples
     --------
@@ -244,6 +248,7 @@ class NewtonCholeskySolver(NewtonSolver):
     """
 
     name = "newton-cholesky"
+    handles_nonconvex = True
     requires = frozenset({"hessian"})
 
     def __init__(self, tol=1e-6, max_iter=None, verbose=0, hessian_rows="auto", random_state=0):
@@ -286,7 +291,24 @@ class NewtonCholeskySolver(NewtonSolver):
         H = deflate(self.hessian, N)
         with single_threaded_blas():
             step = cholesky_solve(H, -g)
-        self.step = _pseudo_newton_step(H, g) if step is None else step
+        if step is None:
+            step = _pseudo_newton_step(H, g) if self.obj.convex else _modified_newton_step(H, g)
+        self.step = step
+
+
+def _modified_newton_step(H, g):
+    """``-|H|^{-1} g`` with eigenvalues ``max(|lambda|, sqrt(eps) max|lambda|)``: a descent step where H is indefinite.
+
+    The eigenvalue modification of Nocedal & Wright (section 3.4) with absolute
+    values (the saddle-free Newton step): along directions of negative
+    curvature the step goes downhill with the curvature's magnitude as its
+    scale, elsewhere it is Newton's step.
+    """
+    evals, evecs = np.linalg.eigh(H)
+    scale = max(float(np.abs(evals).max(initial=0.0)), np.finfo(float).tiny)
+    modified = np.maximum(np.abs(evals), np.sqrt(np.finfo(float).eps) * scale)
+    step = -(evecs @ ((evecs.T @ g) / modified))
+    return step if np.all(np.isfinite(step)) else -g
 
 
 def _pseudo_newton_step(H, g):

@@ -64,6 +64,7 @@ class NewtonCGSolver(NewtonSolver):
     """
 
     name = "newton-cg"
+    handles_nonconvex = True
     requires = frozenset({"hessp"})
 
     def __init__(self, tol=1e-6, max_iter=None, verbose=0, max_inner=200, preconditioner="auto",

@@ -311,6 +311,23 @@ def _support_step(H, b0, u, Hu, lam_vec, mask, diag, inner_tol):
     return False
 
 
+def _initial_lipschitz(obj, x):
+    """FISTA's first estimate of the gradient's Lipschitz constant (the backtracking corrects it).
+
+    A hundredth of the objective's bound when it has one (capability
+    ``"lipschitz"``); otherwise (a focal loss) the gradient's change over a
+    small step along the gradient, ``||g(x + h) - g(x)|| / ||h||``.
+    """
+    if "lipschitz" in obj.provides:
+        return obj.lipschitz() * 1e-2
+    g = obj.gradient(x)
+    norm = float(np.linalg.norm(g))
+    if norm == 0:
+        return 1.0
+    h = -1e-4 * max(1.0, float(np.linalg.norm(x))) * g / norm
+    return float(np.linalg.norm(obj.gradient(x + h) - g) / np.linalg.norm(h))
+
+
 class FistaSolver(Solver):
     """Accelerated proximal gradient (FISTA) with backtracking and adaptive restart.
 
@@ -340,7 +357,8 @@ class FistaSolver(Solver):
     """
 
     name = "fista"
-    requires = frozenset({"lipschitz"})
+    handles_nonconvex = True
+    requires = frozenset()  # the Lipschitz bound, if the objective has one, as the first step's scale
     handles_l1 = True
     default_max_iter = 10000
 
@@ -355,7 +373,7 @@ class FistaSolver(Solver):
         x = np.array(coef0, dtype=np.float64)
         y = x.copy()
         tk = 1.0
-        L = max(obj.lipschitz() * 1e-2, np.finfo(float).tiny)  # optimistic start, backtracked
+        L = max(_initial_lipschitz(obj, x), np.finfo(float).tiny)  # optimistic start, backtracked
         fx = obj.loss(x) + lam * np.abs(x[mask]).sum()
         converged, grad_max, it = False, np.inf, 0
         message = "maximum number of iterations reached"
