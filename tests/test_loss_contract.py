@@ -21,7 +21,7 @@ from scipy.special import log_expit
 from scipy.special import log_softmax as sp_log_softmax
 from scipy.special import softmax as sp_softmax
 
-from sklogloss.losses import BinomialLoss, MultinomialLoss
+from sklogloss.losses import BinaryFocalLoss, BinomialLoss, MultinomialFocalLoss, MultinomialLoss
 from sklogloss.losses.counts import (
     ZeroTruncatedGeometricLoss,
     ZeroTruncatedNegativeBinomialLoss,
@@ -71,6 +71,24 @@ def ref_backward(y, z):
     return ((y @ np.linalg.inv(T)) * -sp_log_softmax(z, axis=1)).sum(axis=1)
 
 
+def ref_binary_focal(gamma, alpha):
+    """torchvision's sigmoid_focal_loss, with 1 - p_t and the cross-entropy from log_expit."""
+    def ref(y, z):
+        ce = -(y * log_expit(z) + (1 - y) * log_expit(-z))
+        one_minus_pt = y * np.exp(log_expit(-z)) + (1 - y) * np.exp(log_expit(z))
+        a = 1.0 if alpha is None else alpha * y + (1 - alpha) * (1 - y)
+        return a * one_minus_pt ** gamma * ce
+    return ref
+
+
+FOCAL_ALPHA = np.array([0.5, 1.0, 2.0])
+
+
+def ref_multinomial_focal(y, z, gamma=2.0):
+    log_p = sp_log_softmax(z, axis=1)
+    return -(FOCAL_ALPHA * y * (-np.expm1(log_p)) ** gamma * log_p).sum(axis=1)
+
+
 def _truncated(dist, y):
     return -(dist.logpmf(y) - np.log1p(-dist.pmf(0)))
 
@@ -107,6 +125,13 @@ LOSSES = [
     Case("multinomial", MultinomialLoss, simplex_rows, ref_multinomial,
          known=((E1, np.zeros((3, K)), [np.log(K)] * 3),
                 ([[0.0, 1.0, 0.0]], [[np.log(2), 0.0, np.log(5)]], [np.log(8)]))),
+    # Focal: at z = 0, 1 - p_t = 1/2 (binary) and 1 - p_k = 2/3 (K = 3) whatever the target.
+    Case("focal-binary", lambda: BinaryFocalLoss(2.0, alpha=0.25), soft_binary, ref_binary_focal(2.0, 0.25),
+         known=(([1.0, 0.0, 0.3], [0.0, 0.0, 0.0], np.array([0.25, 0.75, 0.6]) * 0.25 * np.log(2)),)),
+    Case("focal-binary-gamma0.5", lambda: BinaryFocalLoss(0.5), soft_binary, ref_binary_focal(0.5, None),
+         known=(([1.0, 0.0], [0.0, 0.0], [np.sqrt(0.5) * np.log(2)] * 2),)),
+    Case("focal-multinomial", lambda: MultinomialFocalLoss(2.0, alpha=FOCAL_ALPHA), simplex_rows,
+         ref_multinomial_focal, known=((E1, np.zeros((3, K)), 4 / 9 * np.log(3) * (np.array(E1) @ FOCAL_ALPHA)),)),
     Case("forward", lambda: ForwardCorrectedLoss(T), simplex_rows, ref_forward,
          known=((E1[:2], np.zeros((2, K)), -np.log(T.mean(axis=0)[:2])),)),
     Case("backward", lambda: BackwardCorrectedLoss(T), simplex_rows, ref_backward,

@@ -41,6 +41,12 @@ __all__ = ["BinaryFocalLoss", "MultinomialFocalLoss", "check_focal_gamma"]
 _TINY_COMPLEMENT = 1e-150
 
 
+def _out_dtype(raw):
+    """The floating dtype of ``raw`` (the dtype every output keeps; the arithmetic is float64)."""
+    dtype = np.asarray(raw).dtype
+    return dtype if dtype.kind == "f" else np.dtype(np.float64)
+
+
 def check_focal_gamma(gamma):
     """Return ``gamma`` as a float after checking it is a finite number ``>= 0``.
 
@@ -103,6 +109,7 @@ class BinaryFocalLoss(Loss):
 
     def _parts(self, y, raw):
         z = np.asarray(raw, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
         e = np.exp(-np.abs(z))
         denom = 1 + e
         p = np.where(z >= 0, 1.0, e) / denom
@@ -119,7 +126,7 @@ class BinaryFocalLoss(Loss):
         _, _, _, ce, q = self._parts(y, raw)
         out = self._modulator(q) * ce
         a = self._alpha_t(y)
-        return out if a is None else out * a
+        return (out if a is None else out * a).astype(_out_dtype(raw), copy=False)
 
     def _ratio(self, p, pc, q):
         s = p * pc
@@ -137,7 +144,7 @@ class BinaryFocalLoss(Loss):
             grad = grad + g * (1 - 2 * y) * r * ce
         grad = self._modulator(q) * grad
         a = self._alpha_t(y)
-        return grad if a is None else grad * a
+        return (grad if a is None else grad * a).astype(_out_dtype(raw), copy=False)
 
     def gradient_hessian(self, y, raw):
         """Per-sample gradient and second derivative (may be negative for ``gamma > 0``)."""
@@ -157,7 +164,8 @@ class BinaryFocalLoss(Loss):
         if a is not None:
             grad *= a
             hess *= a
-        return grad, hess
+        dtype = _out_dtype(raw)
+        return grad.astype(dtype, copy=False), hess.astype(dtype, copy=False)
 
 
 class MultinomialFocalLoss(Loss):
@@ -210,6 +218,7 @@ class MultinomialFocalLoss(Loss):
     def _parts(self, y, raw):
         """``(c, p, log p, 1 - p)`` at ``raw``, each ``(n, K)``; ``1 - p`` accurate near ``p = 1``."""
         z = np.asarray(raw, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
         top = z.argmax(axis=1)
         rows = np.arange(z.shape[0])
         shifted = z - z[rows, top][:, None]
@@ -226,7 +235,7 @@ class MultinomialFocalLoss(Loss):
         """Per-sample loss, shape ``(n,)``."""
         c, _, log_p, m = self._parts(y, raw)
         mod = np.ones_like(m) if self.gamma == 0 else m ** self.gamma
-        return -(c * mod * log_p).sum(axis=1)
+        return (-(c * mod * log_p).sum(axis=1)).astype(_out_dtype(raw), copy=False)
 
     def _u(self, c, p, log_p, m):
         """``u_k = c_k p_k f'(p_k)`` with ``f(p) = -(1 - p)**gamma log p``, and ``rho = log p / (1 - p)``."""
@@ -240,7 +249,7 @@ class MultinomialFocalLoss(Loss):
         """Per-sample gradient ``u - p sum(u)`` with respect to ``raw``, ``(n, K)``."""
         c, p, log_p, m = self._parts(y, raw)
         u, _ = self._u(c, p, log_p, m)
-        return u - p * u.sum(axis=1)[:, None]
+        return (u - p * u.sum(axis=1)[:, None]).astype(_out_dtype(raw), copy=False)
 
     def gradient_hessian(self, y, raw):
         """Per-sample gradient ``(n, K)`` and Hessian blocks ``(n, K, K)`` (indefinite for ``gamma > 0``)."""
@@ -262,4 +271,5 @@ class MultinomialFocalLoss(Loss):
             W = np.broadcast_to(-p[:, None, :], (n, K, K)).copy()  # row k: e_k - p
             W[:, idx, idx] = m
             hess += np.matmul(W.transpose(0, 2, 1), beta[:, :, None] * W)
-        return grad, hess
+        dtype = _out_dtype(raw)
+        return grad.astype(dtype, copy=False), hess.astype(dtype, copy=False)
