@@ -1,0 +1,152 @@
+"""Attacks on linear classifiers: input gradients by finite differences, the closed-form worst case."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.special import log_softmax
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
+from sklearn.tree import DecisionTreeClassifier
+
+from sklogloss import LogisticClassifier, NoiseCorrectedClassifier, SoftmaxClassifier
+from sklogloss.adversarial import fgsm, input_gradient, pgd
+
+
+@pytest.fixture(scope="module")
+def binary():
+    X, y = make_classification(n_samples=200, n_features=6, n_informative=4, random_state=0)
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def three():
+    X, y = make_classification(n_samples=300, n_features=6, n_informative=4, n_classes=3, random_state=1)
+    return X, y
+
+
+def _fd_input_gradient(loss, X, h=1e-6):
+    """Central differences of the per-sample loss ``loss(X) -> (n,)`` in each input coordinate."""
+    G = np.zeros_like(X)
+    for j in range(X.shape[1]):
+        E = np.zeros_like(X)
+        E[:, j] = h
+        G[:, j] = (loss(X + E) - loss(X - E)) / (2 * h)
+    return G
+
+
+def _nll(estimator, y):
+    """-log predict_proba of the true label: the loss the attacks ascend, from the estimator's own output."""
+    idx = np.searchsorted(estimator.classes_, y)
+    return lambda Z: -np.log(estimator.predict_proba(Z)[np.arange(len(Z)), idx])
+
+
+def _models(three):
+    X, y = three
+    T = np.full((3, 3), 0.1) + 0.7 * np.eye(3)
+    return {
+        "softmax": SoftmaxClassifier(C=1.0).fit(X, y),
+        "one-vs-rest": LogisticClassifier(C=1.0).fit(X, y),
+        "noise-corrected": NoiseCorrectedClassifier(transition_matrix=T, C=1.0).fit(X, y),
+        "sklearn LogisticRegression": LogisticRegression(C=1.0).fit(X, y),
+    }
+
+
+def test_input_gradient_is_the_gradient_of_the_binary_loss(binary):
+    X, y = binary
+    for est in (LogisticClassifier(C=0.5).fit(X, y), LogisticRegression(C=0.5).fit(X, y),
+                SoftmaxClassifier(C=0.5).fit(X, y)):
+        np.testing.assert_allclose(input_gradient(est, X, y), _fd_input_gradient(_nll(est, y), X), atol=1e-7)
+
+
+@pytest.mark.parametrize("name", ["softmax", "one-vs-rest", "noise-corrected", "sklearn LogisticRegression"])
+def test_input_gradient_is_the_gradient_of_the_multiclass_loss(three, name):
+    X, y = three
+    est = _models(three)[name]
+    np.testing.assert_allclose(input_gradient(est, X, y), _fd_input_gradient(_nll(est, y), X), atol=1e-7)
+
+
+def test_input_gradient_of_other_models_uses_the_softmax_of_their_scores(three):
+    X, y = three
+    svc = LinearSVC(C=1.0).fit(X, y)  # no predict_proba: the softmax cross-entropy of decision_function
+
+    def loss(Z):
+        return -log_softmax(svc.decision_function(Z), axis=1)[np.arange(len(Z)), y]
+
+    np.testing.assert_allclose(input_gradient(svc, X, y), _fd_input_gradient(loss, X), atol=1e-7)
+
+
+def test_input_gradient_of_a_multilabel_model_sums_the_labels_losses():
+    X, Y = make_classification(n_samples=150, n_features=5, random_state=2)[0], None
+    rng = np.random.default_rng(2)
+    Y = (X[:, :3] + rng.normal(size=(150, 3)) > 0).astype(int)
+    est = LogisticClassifier().fit(X, Y)
+
+    def loss(Z):
+        P = est.predict_proba(Z)
+        return -(Y * np.log(P) + (1 - Y) * np.log1p(-P)).sum(axis=1)
+
+    np.testing.assert_allclose(input_gradient(est, X, Y), _fd_input_gradient(loss, X), atol=1e-7)
+
+
+@pytest.mark.parametrize("epsilon", [0.05, 0.3])
+def test_attacks_reach_the_closed_form_worst_case_of_a_binary_model(binary, epsilon):
+    X, y = binary
+    for est in (LogisticClassifier(C=1.0).fit(X, y), LogisticRegression(C=1.0).fit(X, y)):
+        w = est.coef_.ravel()
+        s = np.where(y == est.classes_[1], 1.0, -1.0)
+
+        def margin(Z, est=est, s=s):
+            return s * est.decision_function(Z)
+
+        worst = {"inf": margin(X) - epsilon * np.abs(w).sum(), "l2": margin(X) - epsilon * np.linalg.norm(w)}
+        attacks = {"fgsm inf": (fgsm(est, X, y, epsilon), "inf"),
+                   "pgd inf": (pgd(est, X, y, epsilon, norm="inf"), "inf"),
+                   "pgd l2": (pgd(est, X, y, epsilon, norm="l2"), "l2"),
+                   "pgd inf random start": (pgd(est, X, y, epsilon, random_start=True, random_state=0), "inf")}
+        for name, (X_adv, norm) in attacks.items():
+            np.testing.assert_allclose(margin(X_adv), worst[norm], rtol=1e-12, atol=1e-12, err_msg=name)
+            size = np.abs(X_adv - X).max(axis=1) if norm == "inf" else np.linalg.norm(X_adv - X, axis=1)
+            assert np.all(size <= epsilon * (1 + 1e-12)), name
+        # No point of the ball does worse than the closed form: random points of the L2 ball.
+        rng = np.random.default_rng(0)
+        for _ in range(20):
+            d = rng.normal(size=X.shape)
+            d *= epsilon * rng.uniform(size=(len(X), 1)) / np.linalg.norm(d, axis=1, keepdims=True)
+            assert np.all(margin(X + d) >= worst["l2"] - 1e-12)
+
+
+def test_pgd_increases_the_multiclass_loss_within_the_ball(three):
+    X, y = three
+    for name, est in _models(three).items():
+        nll = _nll(est, y)
+        for norm in ("inf", "l2"):
+            X_fgsm = fgsm(est, X, y, 0.2, norm=norm)
+            X_pgd = pgd(est, X, y, 0.2, norm=norm, n_steps=40)
+            size = np.abs(X_pgd - X).max(axis=1) if norm == "inf" else np.linalg.norm(X_pgd - X, axis=1)
+            assert np.all(size <= 0.2 * (1 + 1e-12)), (name, norm)
+            assert np.all(nll(X_pgd) >= nll(X) - 1e-12), (name, norm)
+            assert nll(X_pgd).mean() >= nll(X_fgsm).mean() - 1e-9, (name, norm)
+            assert nll(X_pgd).mean() > nll(X).mean() + 0.05, (name, norm)
+    # Epsilon 0 changes nothing.
+    np.testing.assert_array_equal(pgd(_models(three)["softmax"], X, y, 0.0), X)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda est, X, y: fgsm(est, X, y, -0.1), "epsilon"),
+    (lambda est, X, y: fgsm(est, X, y, float("nan")), "epsilon"),
+    (lambda est, X, y: pgd(est, X, y, 0.1, norm="l1"), "norm"),
+    (lambda est, X, y: pgd(est, X, y, 0.1, n_steps=0), "n_steps"),
+    (lambda est, X, y: pgd(est, X, y, 0.1, step_size=-1.0), "step_size"),
+    (lambda est, X, y: fgsm(est, sp.csr_matrix(X), y, 0.1), "dense"),
+    (lambda est, X, y: fgsm(est, X[:, :3], y, 0.1), "features"),
+    (lambda est, X, y: fgsm(est, X, y + 5, 0.1), "labels"),
+    (lambda est, X, y: fgsm(est, X, y[:10], 0.1), "one label per row"),
+    (lambda est, X, y: fgsm(DecisionTreeClassifier().fit(X, y), X, y, 0.1), "coef_"),
+    (lambda est, X, y: fgsm(LogisticClassifier(), X, y, 0.1), "not fitted"),
+])
+def test_bad_attack_inputs_say_what_is_wrong(binary, call, match):
+    X, y = binary
+    est = LogisticClassifier().fit(X, y)
+    with pytest.raises(ValueError, match=match):
+        call(est, X, y)
