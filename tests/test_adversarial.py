@@ -150,3 +150,117 @@ def test_bad_attack_inputs_say_what_is_wrong(binary, call, match):
     est = LogisticClassifier().fit(X, y)
     with pytest.raises(ValueError, match=match):
         call(est, X, y)
+
+
+# --------------------------------------------------------- robust training
+def _robust_objective(X, y, C, epsilon, norm):
+    """C sum_i log(1 + exp(-(s_i (w . x_i + b) - epsilon ||w||_*))) + ||w||^2 / 2, from the closed form."""
+    s = 2.0 * y - 1
+
+    def f(w, b):
+        dual = np.abs(w).sum() if norm == "inf" else np.linalg.norm(w)
+        return C * np.logaddexp(0, -(s * (X @ w + b) - epsilon * dual)).sum() + 0.5 * w @ w
+
+    return f
+
+
+def _slsqp_robust(X, y, C, epsilon, norm, start):
+    """The robust fit in epigraph form: variables (w, b, r, t), t >= sum r_j, r_j >= |w_j| (or t^2 >= ||w||^2)."""
+    from scipy.optimize import minimize
+
+    p, s = X.shape[1], 2.0 * y - 1
+
+    def value(v):
+        w, b, t = v[:p], v[p], v[-1]
+        return C * np.logaddexp(0, -(s * (X @ w + b) - epsilon * t)).sum() + 0.5 * w @ w
+
+    if norm == "inf":
+        cons = [{"type": "ineq", "fun": lambda v: v[-1] - v[p + 1:p + 1 + p].sum()},
+                {"type": "ineq", "fun": lambda v: v[p + 1:p + 1 + p] - v[:p]},
+                {"type": "ineq", "fun": lambda v: v[p + 1:p + 1 + p] + v[:p]}]
+        v0 = np.r_[start, np.abs(start[:p]), np.abs(start[:p]).sum()]
+    else:
+        cons = [{"type": "ineq", "fun": lambda v: v[-1] ** 2 - v[:p] @ v[:p]},
+                {"type": "ineq", "fun": lambda v: v[-1]}]
+        v0 = np.r_[start, np.linalg.norm(start[:p])]
+    res = minimize(value, v0, constraints=cons, method="SLSQP", options={"ftol": 1e-14, "maxiter": 1000})
+    return res.x[:p], res.x[p], res.fun
+
+
+@pytest.mark.parametrize("norm", ["inf", "l2"])
+def test_robust_training_minimises_the_exact_worst_case_loss(norm):
+    X, y = make_classification(n_samples=200, n_features=4, n_informative=3, n_redundant=0, random_state=5)
+    C, epsilon = 0.5, 0.2
+    est = LogisticClassifier(C=C, adversarial_epsilon=epsilon, adversarial_norm=norm, tol=1e-9).fit(X, y)
+    assert est.solver_ == "lbfgs"
+    w, b = est.coef_.ravel(), est.intercept_[0]
+    f = _robust_objective(X, y, C, epsilon, norm)
+    # The objective is the loss at the attacks' worst case (which the attacks reach exactly).
+    X_adv = fgsm(est, X, y, epsilon) if norm == "inf" else pgd(est, X, y, epsilon, norm="l2")
+    worst = -np.log(est.predict_proba(X_adv)[np.arange(len(y)), y])
+    assert f(w, b) == pytest.approx(C * worst.sum() + 0.5 * w @ w, rel=1e-12)
+    # The optimum of an independent formulation (epigraph, SLSQP).
+    standard = LogisticClassifier(C=C).fit(X, y)
+    w_ref, b_ref, f_ref = _slsqp_robust(X, y, C, epsilon, norm, np.r_[standard.coef_.ravel(), standard.intercept_])
+    assert f(w, b) <= f_ref + 1e-8 * abs(f_ref)
+    np.testing.assert_allclose(np.r_[w, b], np.r_[w_ref, b_ref], atol=1e-4)
+    # Robust training does better than standard training against its own worst case.
+    assert f(w, b) < f(standard.coef_.ravel(), standard.intercept_[0])
+
+
+def test_robust_objective_gradient_is_exact():
+    from sklogloss.losses import BinomialLoss
+    from sklogloss.objective import LinearObjective
+    from sklogloss.objective.adversarial import AdversarialObjective
+
+    X, y = make_classification(n_samples=80, n_features=3, n_informative=3, n_redundant=0, random_state=6)
+    base = LinearObjective(X, y.astype(float), BinomialLoss(), C=2.0, sample_weight=np.linspace(0.5, 2, 80))
+    rng = np.random.default_rng(0)
+    for norm in ("inf", "l2"):
+        obj = AdversarialObjective(base, 0.3, norm)
+        coef = np.abs(rng.normal(size=obj.size)) if norm == "inf" else rng.normal(size=obj.size)
+        _, grad = obj.loss_gradient(coef)
+        fd = np.array([(obj.loss(coef + h) - obj.loss(coef - h)) / 2e-6 for h in np.eye(obj.size) * 1e-6])
+        np.testing.assert_allclose(grad, fd, atol=1e-8)
+
+
+def test_robust_l2_training_returns_the_null_model_beyond_the_closed_form_threshold():
+    from sklogloss.losses import BinomialLoss
+    from sklogloss.objective import LinearObjective
+    from sklogloss.objective.adversarial import AdversarialObjective
+
+    X, y = make_classification(n_samples=300, n_features=5, random_state=7)
+    # w = 0 is optimal iff ||X^T g|| <= epsilon sum|g| at the null model: the threshold epsilon*.
+    p1 = y.mean()
+    g = p1 - y
+    threshold = np.linalg.norm(X.T @ g) / np.abs(g).sum()
+    for factor, zero in ((0.9, False), (1.1, True)):
+        est = LogisticClassifier(adversarial_epsilon=factor * threshold, adversarial_norm="l2").fit(X, y)
+        assert np.all(est.coef_ == 0) == zero
+        obj = AdversarialObjective(LinearObjective(X, y.astype(float), BinomialLoss()), factor * threshold, "l2")
+        assert obj.zero_weights_optimal(np.log(p1 / (1 - p1))) == zero
+    assert est.intercept_[0] == pytest.approx(np.log(p1 / (1 - p1)), rel=1e-8)
+
+
+def test_robust_one_vs_rest_is_each_class_against_the_rest(three):
+    X, y = three
+    ovr = LogisticClassifier(adversarial_epsilon=0.1, tol=1e-9).fit(X, y)
+    for k in range(3):
+        single = LogisticClassifier(adversarial_epsilon=0.1, tol=1e-9).fit(X, (y == k).astype(int))
+        np.testing.assert_allclose(ovr.coef_[k], single.coef_[0], atol=1e-6)
+
+
+@pytest.mark.parametrize("params, y_kind, match", [
+    ({"adversarial_epsilon": 0.1}, "soft", "hard 0/1 targets"),
+    ({"adversarial_epsilon": 0.1, "label_smoothing": 0.1}, "labels", "hard 0/1 targets"),
+    ({"adversarial_epsilon": 0.1, "loss": "focal"}, "labels", "loss='log'"),
+    ({"adversarial_epsilon": 0.1, "solver": "newton-cg"}, "labels", "lbfgs"),
+    ({"adversarial_epsilon": -0.1}, "labels", "adversarial_epsilon"),
+    ({"adversarial_epsilon": 0.1, "adversarial_norm": "l1"}, "labels", "adversarial_norm"),
+    ({"adversarial_epsilon": 0.1, "adversarial_norm": "l2", "l1_ratio": 0.5}, "labels", "L1 term"),
+])
+def test_bad_robust_training_parameters_say_what_is_wrong(binary, params, y_kind, match):
+    X, y = binary
+    target = np.clip(y + 0.2 * (y == 0), 0, 1) if y_kind == "soft" else y
+    with pytest.raises(ValueError, match=match):
+        LogisticClassifier(**params).fit(X, target)

@@ -8,6 +8,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ..design import ArrayDesign
 from ..losses import BinaryFocalLoss, BinomialLoss, log1pexp, log_softmax, sigmoid
 from ..objective import LinearObjective
+from ..objective.adversarial import AdversarialObjective
 from ._base import LINEAR_PARAMETER_CONSTRAINTS, LinearClassifierBase, fill_doc
 from ._targets import OneVsRestTargets, smooth_labels
 
@@ -79,6 +80,17 @@ class LogisticClassifier(LinearClassifierBase):
         class; in one-vs-rest and multilabel problems, of each problem's
         positive class); ``None``: no alpha weighting. Only with
         ``loss="focal"``.
+    adversarial_epsilon : float >= 0, default=0.0
+        Robust training: each sample's loss is its worst case over inputs
+        within ``adversarial_epsilon`` of it, in closed form for a linear
+        model, ``log(1 + exp(-(s (w . x + b) - epsilon ||w||_*)))`` with
+        ``s = +-1`` the label's sign and ``||.||_*`` the dual norm of the ball
+        (see :mod:`sklogloss.objective.adversarial`). Convex and exact; needs
+        hard labels (no soft targets, no label smoothing) and ``loss="log"``,
+        and is solved by L-BFGS(-B). ``0``: ordinary training.
+    adversarial_norm : {"inf", "l2"}, default="inf"
+        The ball's norm: ``"inf"`` (every feature moves by at most epsilon;
+        the dual norm is ``||w||_1``) or ``"l2"`` (``||w||_2``).
     solver : {"auto", "newton-cholesky", "newton-cg", "lbfgs", "gd", "prox-newton", "fista"}, \
 default="auto"
         ``"auto"`` picks Newton-Cholesky when the Hessian has at most 1500
@@ -138,18 +150,23 @@ default="auto"
         "loss": [StrOptions({"log", "focal"})],
         "focal_gamma": [Interval(Real, 0, None, closed="left")],
         "focal_alpha": [Interval(Real, 0, 1, closed="both"), None],
+        "adversarial_epsilon": [Interval(Real, 0, None, closed="left")],
+        "adversarial_norm": [StrOptions({"inf", "l2"})],
         "n_jobs": [None, Integral],
     }
 
     def __init__(self, C=1.0, l1_ratio=0.0, fit_intercept=True, class_weight=None,
-                 label_smoothing=0.0, loss="log", focal_gamma=2.0, focal_alpha=None, solver="auto",
-                 tol=1e-8, max_iter=None, warm_start=False, n_jobs=None, verbose=0):
+                 label_smoothing=0.0, loss="log", focal_gamma=2.0, focal_alpha=None, adversarial_epsilon=0.0,
+                 adversarial_norm="inf", solver="auto", tol=1e-8, max_iter=None, warm_start=False, n_jobs=None,
+                 verbose=0):
         super().__init__(C=C, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
                          class_weight=class_weight, label_smoothing=label_smoothing, solver=solver,
                          tol=tol, max_iter=max_iter, warm_start=warm_start, verbose=verbose)
         self.loss = loss
         self.focal_gamma = focal_gamma
         self.focal_alpha = focal_alpha
+        self.adversarial_epsilon = adversarial_epsilon
+        self.adversarial_norm = adversarial_norm
         self.n_jobs = n_jobs
 
     def __sklearn_tags__(self):
@@ -174,10 +191,31 @@ default="auto"
         smoothed = smooth_labels(Y, self.label_smoothing, 2)
         # n_jobs threads fit one problem each: each then multiplies X in one thread.
         design = ArrayDesign(X, n_threads=1 if self._n_threads(smoothed.shape[1]) > 1 else None)
-        return [LinearObjective(design, smoothed[:, j], self._loss_function(), sample_weight=sw,
-                                fit_intercept=self.fit_intercept, C=self.C, l1_ratio=self.l1_ratio,
-                                class_weight=class_weight)
-                for j in range(smoothed.shape[1])]
+        objectives = [LinearObjective(design, smoothed[:, j], self._loss_function(), sample_weight=sw,
+                                      fit_intercept=self.fit_intercept, C=self.C, l1_ratio=self.l1_ratio,
+                                      class_weight=class_weight)
+                      for j in range(smoothed.shape[1])]
+        if self.adversarial_epsilon > 0:
+            if self.loss != "log":
+                raise ValueError("adversarial_epsilon > 0 is implemented for loss='log' (the exact worst case "
+                                 "of the logistic loss); set loss='log' or adversarial_epsilon=0.")
+            objectives = [AdversarialObjective(objective, self.adversarial_epsilon, self.adversarial_norm)
+                          for objective in objectives]
+        return objectives
+
+    def _select_solver(self, objective):
+        if isinstance(objective, AdversarialObjective):
+            if self.solver not in ("auto", "lbfgs"):
+                raise ValueError(f"adversarial training is solved by solver='lbfgs' (L-BFGS-B on the split "
+                                 f"weights for adversarial_norm='inf'); got solver={self.solver!r}.")
+            return "lbfgs"
+        return super()._select_solver(objective)
+
+    def _start(self, objectives):
+        starts = super()._start(objectives)
+        return [objective.lift(start) if isinstance(objective, AdversarialObjective) and start.size != objective.size
+                else start for objective, start in zip(objectives, starts)]
+
 
     def _loss_function(self):
         """The per-sample loss of each binary problem (:mod:`sklogloss.losses`)."""

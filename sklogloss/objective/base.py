@@ -22,6 +22,10 @@ Capabilities
     :meth:`Objective.row_subset`: the same objective on a row sample.
 ``"lipschitz"``
     :meth:`Objective.lipschitz`: a bound of the gradient's Lipschitz constant.
+``"bounds"``
+    ``bounds()``: box constraints on ``coef`` (a list of ``(lower, upper)``),
+    which the solver must honour (the split weights of
+    :class:`~sklogloss.objective.adversarial.AdversarialObjective`).
 
 The value, the gradient, the raw scores (``linear_predictor``) and the
 layout helpers are always there.

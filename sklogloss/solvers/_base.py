@@ -40,6 +40,8 @@ class Solver:
     #: Whether the solver reaches a stationary point of a non-convex objective
     #: (``Objective.convex`` false: indefinite curvature, no Lipschitz bound).
     handles_nonconvex = False
+    #: Whether the solver honours the box constraints of an objective with the capability ``"bounds"``.
+    handles_bounds = False
     #: ``max_iter=None`` means this.
     default_max_iter = 100
 
@@ -54,6 +56,9 @@ class Solver:
         if missing:
             raise ValueError(f"solver {self.name!r} needs {sorted(missing)} of the objective, which "
                              f"{type(objective).__name__} does not provide; choose another solver.")
+        if "bounds" in objective.provides and not self.handles_bounds:
+            raise ValueError(f"solver {self.name!r} does not handle the bounds of {type(objective).__name__} "
+                             "(adversarial training); use 'lbfgs'.")
         if not objective.convex and not self.handles_nonconvex:
             raise ValueError(f"solver {self.name!r} needs a convex objective; {type(objective).__name__} "
                              "is not (a focal loss): use 'newton-cholesky', 'newton-cg', 'lbfgs', 'gd' or "

@@ -9,7 +9,7 @@ __all__ = ["LbfgsSolver"]
 
 
 class LbfgsSolver(Solver):
-    """Limited-memory BFGS (scipy's L-BFGS-B without bounds) on the smooth objective.
+    """Limited-memory BFGS (scipy's L-BFGS-B) on the smooth objective, within its bounds if it has any.
 
     Parameters
     ----------
@@ -41,6 +41,7 @@ class LbfgsSolver(Solver):
 
     name = "lbfgs"
     handles_nonconvex = True
+    handles_bounds = True
     default_max_iter = 1000
 
     def __init__(self, tol=1e-6, max_iter=None, verbose=0, memory=20):
@@ -58,13 +59,18 @@ class LbfgsSolver(Solver):
                 count[0] += 1
                 print(f"[lbfgs] iter {count[0]:4d}  objective {intermediate_result.fun:.12g}")
 
+        bounds = objective.bounds() if "bounds" in objective.provides else None
         res = scipy.optimize.minimize(
             objective.loss_gradient, np.asarray(coef0, dtype=np.float64), jac=True,
-            method="L-BFGS-B", callback=callback,
+            method="L-BFGS-B", callback=callback, bounds=bounds,
             options={"maxiter": self.max_iter, "gtol": self.tol, "ftol": 0.0,
                      "maxcor": self.memory, "maxls": 50},
         )
-        grad_max = float(np.max(np.abs(res.jac))) if res.jac.size else 0.0
+        jac = res.jac
+        if bounds is not None:  # the projected gradient: no component pushing out of the box
+            lower, upper = (np.array(side, dtype=np.float64) for side in zip(*bounds))
+            jac = np.where(res.x <= lower, np.minimum(jac, 0), np.where(res.x >= upper, np.maximum(jac, 0), jac))
+        grad_max = float(np.max(np.abs(jac))) if jac.size else 0.0
         # scipy also stops on a tiny relative decrease of f; only the gradient counts here.
         converged = bool(grad_max <= self.tol)
         return Result(res.x, int(res.nit), converged, float(res.fun), grad_max, str(res.message))
