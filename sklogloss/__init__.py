@@ -1,6 +1,7 @@
 """sklogloss: scikit-learn compatible estimators built on the logistic (cross-entropy) loss."""
 
 from .estimators import (
+    GroupDROClassifier,
     HurdleRegressor,
     LogisticClassifier,
     NoiseCorrectedClassifier,
@@ -9,4 +10,5 @@ from .estimators import (
 
 __version__ = "0.1.0"
 
-__all__ = ["HurdleRegressor", "LogisticClassifier", "NoiseCorrectedClassifier", "SoftmaxClassifier", "__version__"]
+__all__ = ["GroupDROClassifier", "HurdleRegressor", "LogisticClassifier", "NoiseCorrectedClassifier",
+           "SoftmaxClassifier", "__version__"]

@@ -1,8 +1,10 @@
 """Estimators: validate, encode, build the loss and objective, solve, unpack."""
 
+from .dro import GroupDROClassifier
 from .hurdle import HurdleRegressor
 from .logistic import LogisticClassifier
 from .noise import NoiseCorrectedClassifier
 from .softmax import SoftmaxClassifier
 
-__all__ = ["HurdleRegressor", "LogisticClassifier", "NoiseCorrectedClassifier", "SoftmaxClassifier"]
+__all__ = ["GroupDROClassifier", "HurdleRegressor", "LogisticClassifier", "NoiseCorrectedClassifier",
+           "SoftmaxClassifier"]
