@@ -96,7 +96,8 @@ def _score_gradient(estimator, Z, y):
         return sigmoid(Z) - Y
     idx = _label_indices(estimator, y, n)
     if K == 1:
-        return sigmoid(Z) - (idx == 1)[:, None]
+        # sigmoid(z) - 1 as -sigmoid(-z): no cancellation, the direction survives large margins.
+        return np.where((idx == 1)[:, None], -sigmoid(-Z), sigmoid(Z))
     onehot = np.eye(K)[idx]
     if kind == "multiclass":
         # log P(y) = log s_y - log sum_k s_k with s = sigmoid(z): d/dz_k = [k = y] (1 - s_y) - s_k (1 - s_k) / sum(s).
@@ -245,9 +246,9 @@ def pgd(estimator, X, y, epsilon, norm="inf", n_steps=20, step_size=None, random
     >>> import numpy as np
     >>> from sklogloss import LogisticClassifier
     >>> from sklogloss.adversarial import pgd
-    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 0.0]])
-    >>> y = np.array([0, 0, 1, 1])
-    >>> clf = LogisticClassifier().fit(X, y)
+    >>> X = np.array([[-1.0, 0.5], [0.0, -1.0], [1.0, 2.0], [2.0, 0.5], [0.5, 0.0]])
+    >>> y = np.array([0, 0, 1, 1, 0])
+    >>> clf = LogisticClassifier(C=2.0).fit(X, y)
     >>> X_adv = pgd(clf, X, y, epsilon=0.5, norm="l2")
     >>> bool(np.all(np.linalg.norm(X_adv - X, axis=1) <= 0.5 + 1e-12))
     True

@@ -116,6 +116,15 @@ def test_attacks_reach_the_closed_form_worst_case_of_a_binary_model(binary, epsi
             assert np.all(margin(X + d) >= worst["l2"] - 1e-12)
 
 
+def test_fgsm_moves_confidently_classified_samples_too():
+    X = np.array([[-50.0], [-40.0], [40.0], [50.0]])
+    y = np.array([0, 0, 1, 1])
+    est = LogisticClassifier().fit(X, y)
+    est.coef_, est.intercept_ = np.array([[2.0]]), np.array([0.0])  # margins of 80 to 100
+    assert np.abs(est.decision_function(X)).min() > 40  # sigmoid(z) - 1 rounds to 0 here
+    np.testing.assert_allclose(fgsm(est, X, y, 1.0), X - np.where(y == 1, 1.0, -1.0)[:, None] * np.sign(est.coef_))
+
+
 def test_pgd_increases_the_multiclass_loss_within_the_ball(three):
     X, y = three
     for name, est in _models(three).items():

@@ -486,16 +486,23 @@ class MultinomialFitMixin(LinearFitMixin):
 class LinearClassifierBase(LinearFitMixin, ClassifierMixin, BaseEstimator):
     """The parameters LogisticClassifier and SoftmaxClassifier share (see their docstrings)."""
 
-    _parameter_constraints = dict(LINEAR_PARAMETER_CONSTRAINTS)
+    _parameter_constraints = {
+        **LINEAR_PARAMETER_CONSTRAINTS,
+        "loss": [StrOptions({"log", "focal"})],
+        "focal_gamma": [Interval(Real, 0, None, closed="left")],
+    }
 
     def __init__(self, C=1.0, l1_ratio=0.0, fit_intercept=True, class_weight=None,
-                 label_smoothing=0.0, solver="auto", tol=1e-8, max_iter=None, warm_start=False,
-                 verbose=0):
+                 label_smoothing=0.0, loss="log", focal_gamma=2.0, focal_alpha=None, solver="auto",
+                 tol=1e-8, max_iter=None, warm_start=False, verbose=0):
         self.C = C
         self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing
+        self.loss = loss
+        self.focal_gamma = focal_gamma
+        self.focal_alpha = focal_alpha
         self.solver = solver
         self.tol = tol
         self.max_iter = max_iter

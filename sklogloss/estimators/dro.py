@@ -4,9 +4,9 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils._sklearn import HasMethods, Interval
 from ..utils.validation import check_sample_weight
 from ._base import _fit_context, warn_user
 from .logistic import LogisticClassifier

@@ -3,13 +3,13 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..design import ArrayDesign
 from ..losses import BinaryFocalLoss, BinomialLoss, log1pexp, log_softmax, sigmoid
 from ..objective import LinearObjective
 from ..objective.adversarial import AdversarialObjective
-from ._base import LINEAR_PARAMETER_CONSTRAINTS, LinearClassifierBase, fill_doc
+from ..utils._sklearn import Interval, StrOptions
+from ._base import LinearClassifierBase, fill_doc
 from ._targets import OneVsRestTargets, smooth_labels
 
 __all__ = ["LogisticClassifier"]
@@ -146,9 +146,7 @@ default="auto"
     """
 
     _parameter_constraints = {
-        **LINEAR_PARAMETER_CONSTRAINTS,
-        "loss": [StrOptions({"log", "focal"})],
-        "focal_gamma": [Interval(Real, 0, None, closed="left")],
+        **LinearClassifierBase._parameter_constraints,
         "focal_alpha": [Interval(Real, 0, 1, closed="both"), None],
         "adversarial_epsilon": [Interval(Real, 0, None, closed="left")],
         "adversarial_norm": [StrOptions({"inf", "l2"})],
@@ -159,12 +157,9 @@ default="auto"
                  label_smoothing=0.0, loss="log", focal_gamma=2.0, focal_alpha=None, adversarial_epsilon=0.0,
                  adversarial_norm="inf", solver="auto", tol=1e-8, max_iter=None, warm_start=False, n_jobs=None,
                  verbose=0):
-        super().__init__(C=C, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
-                         class_weight=class_weight, label_smoothing=label_smoothing, solver=solver,
-                         tol=tol, max_iter=max_iter, warm_start=warm_start, verbose=verbose)
-        self.loss = loss
-        self.focal_gamma = focal_gamma
-        self.focal_alpha = focal_alpha
+        super().__init__(C=C, l1_ratio=l1_ratio, fit_intercept=fit_intercept, class_weight=class_weight,
+                         label_smoothing=label_smoothing, loss=loss, focal_gamma=focal_gamma, focal_alpha=focal_alpha,
+                         solver=solver, tol=tol, max_iter=max_iter, warm_start=warm_start, verbose=verbose)
         self.adversarial_epsilon = adversarial_epsilon
         self.adversarial_norm = adversarial_norm
         self.n_jobs = n_jobs

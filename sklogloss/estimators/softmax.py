@@ -1,13 +1,10 @@
 """SoftmaxClassifier: multinomial logistic regression with probability-matrix targets."""
 
-from numbers import Real
-
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..losses import MultinomialFocalLoss, MultinomialLoss
 from ..objective import LinearObjective
-from ._base import LINEAR_PARAMETER_CONSTRAINTS, LinearClassifierBase, MultinomialFitMixin, fill_doc
+from ._base import LinearClassifierBase, MultinomialFitMixin, fill_doc
 from ._targets import ProbabilityTargets, smooth_labels
 
 __all__ = ["SoftmaxClassifier"]
@@ -145,22 +142,7 @@ class SoftmaxClassifier(MultinomialFitMixin, LinearClassifierBase):
     array([0, 0, 1, 2])
     """
 
-    _parameter_constraints = {
-        **LINEAR_PARAMETER_CONSTRAINTS,
-        "loss": [StrOptions({"log", "focal"})],
-        "focal_gamma": [Interval(Real, 0, None, closed="left")],
-        "focal_alpha": ["array-like", None],
-    }
-
-    def __init__(self, C=1.0, l1_ratio=0.0, fit_intercept=True, class_weight=None,
-                 label_smoothing=0.0, loss="log", focal_gamma=2.0, focal_alpha=None, solver="auto",
-                 tol=1e-8, max_iter=None, warm_start=False, verbose=0):
-        super().__init__(C=C, l1_ratio=l1_ratio, fit_intercept=fit_intercept,
-                         class_weight=class_weight, label_smoothing=label_smoothing, solver=solver,
-                         tol=tol, max_iter=max_iter, warm_start=warm_start, verbose=verbose)
-        self.loss = loss
-        self.focal_gamma = focal_gamma
-        self.focal_alpha = focal_alpha
+    _parameter_constraints = {**LinearClassifierBase._parameter_constraints, "focal_alpha": ["array-like", None]}
 
     # ------------------------------------------------------------ fit hooks
     def _target_encoder(self):
