@@ -10,6 +10,9 @@ import warnings
 
 import numpy as np
 
+# One binning for the calibration table and the reliability diagram, so that both show the same ECE.
+CALIBRATION_BINS = {"n_bins": 10, "strategy": "uniform"}
+
 
 def _section(title):
     print(f"\n{title}\n{'-' * len(title)}")
@@ -26,7 +29,8 @@ def main(output_dir="demo_output"):
     Returns
     -------
     dict
-        The numbers the report prints (accuracies, losses, calibration errors).
+        The numbers the report prints (accuracies, losses, calibration errors), and the ECE and
+        legend label of each curve of the reliability diagram (``figure_ece[...]``, ``figure_label[...]``).
     """
     from sklearn.datasets import load_breast_cancer
     from sklearn.linear_model import LogisticRegression
@@ -81,12 +85,13 @@ def main(output_dir="demo_output"):
     if caught:
         print(f"C=inf warns: {caught[0].category.__name__}")
     probas = {}
+    print(f"ECE over {CALIBRATION_BINS['n_bins']} {CALIBRATION_BINS['strategy']} bins (as in the reliability diagram)")
     print(f"{'model':28s} {'log loss':>9s} {'Brier':>7s} {'ECE':>7s}")
     for name, model in models.items():
         p = model.predict_proba(Xs_test)[:, 1]
         probas[name] = p
         ll = log_loss(y_test, p)
-        ece = expected_calibration_error(y_test, p, n_bins=10)
+        ece = expected_calibration_error(y_test, p, **CALIBRATION_BINS)
         print(f"{name:28s} {ll:9.4f} {brier_score_loss(y_test, p):7.4f} {ece:7.4f}")
         report[f"ece[{name}]"] = ece
 
@@ -167,13 +172,17 @@ def main(output_dir="demo_output"):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        from sklogloss.plotting import plot_reliability_diagram
+        from sklogloss.plotting import ReliabilityDisplay
     except ImportError:
         print("\nmatplotlib is not installed: no reliability diagram (pip install sklogloss[demo]).")
     else:
         os.makedirs(output_dir, exist_ok=True)
-        ax = plot_reliability_diagram(y_test, probas, n_bins=8, strategy="quantile")
-        ax.set_title("Breast cancer test set")
+        _, ax = plt.subplots(figsize=(5, 5))
+        for name, p in probas.items():
+            disp = ReliabilityDisplay.from_predictions(y_test, p, name=name, ax=ax, **CALIBRATION_BINS)
+            report[f"figure_ece[{name}]"] = disp.ece
+            report[f"figure_label[{name}]"] = disp.line_.get_label()
+        ax.set_title(f"Breast cancer test set ({CALIBRATION_BINS['n_bins']} {CALIBRATION_BINS['strategy']} bins)")
         path = os.path.join(output_dir, "reliability.png")
         ax.figure.savefig(path, dpi=100, bbox_inches="tight")
         plt.close(ax.figure)

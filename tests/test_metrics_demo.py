@@ -64,3 +64,11 @@ def test_demo_runs_and_reports(tmp_path, capsys):
     assert report["noise[forward correction, true T]"] > report["noise[uncorrected]"] + 0.1
     assert report["noise[forward correction, estimated T]"] > report["noise[uncorrected]"] + 0.1
     np.testing.assert_allclose(report["hurdle_count_coef"], [0.3, 0.4], atol=0.1)
+    # The calibration table and the reliability diagram show the same ECE for every model.
+    names = [key[4:-1] for key in report if key.startswith("ece[")]
+    assert len(names) == 3
+    for name in names:
+        assert report[f"figure_ece[{name}]"] == report[f"ece[{name}]"]
+        assert report[f"figure_label[{name}]"] == f"{name} (ECE {report[f'ece[{name}]']:.4f})"
+        row = next(line for line in out.splitlines() if line.startswith(f"{name:28s} "))
+        assert row.endswith(f" {report[f'ece[{name}]']:7.4f}")
