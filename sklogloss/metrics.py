@@ -27,8 +27,10 @@ __all__ = [
     "brier_score_decomposition",
     "calibration_table",
     "expected_calibration_error",
+    "make_worst_group_scorer",
     "maximum_calibration_error",
     "soft_log_loss",
+    "worst_group_loss",
 ]
 
 _STRATEGIES = ("uniform", "quantile")
@@ -207,11 +209,16 @@ def _reliability_curves(y_true, y_prob, n_bins, strategy, sample_weight, kind):
 # --- metrics ------------------------------------------------------------------------------------
 
 
-def soft_log_loss(y_true, y_prob, sample_weight=None, eps=1e-15):
-    """Binary cross-entropy for soft (probability) targets.
+def soft_log_loss(y_true, y_prob, sample_weight=None, eps=1e-15, excess=False):
+    """Binary cross-entropy for soft (probability) targets, or its excess over the entropy floor.
 
     ``mean_i s_i * -(t_i log p_i + (1 - t_i) log(1 - p_i)) / mean(s)``; with 0/1
-    targets this is :func:`sklearn.metrics.log_loss`.
+    targets this is :func:`sklearn.metrics.log_loss`. The cross-entropy of a
+    soft target is never below the target's own entropy ``H(t_i)``, with
+    equality exactly at ``p_i = t_i`` (Gibbs' inequality): ``excess=True``
+    reports the mean of ``CE(t_i, p_i) - H(t_i)``, the Kullback-Leibler
+    divergence ``KL(t_i || p_i)``, which is 0 for a perfect fit of the
+    targets whatever their entropy.
 
     Parameters
     ----------
@@ -224,11 +231,14 @@ def soft_log_loss(y_true, y_prob, sample_weight=None, eps=1e-15):
         Non-negative weights.
     eps : float, default=1e-15
         Predicted probabilities are clipped to ``[eps, 1 - eps]``.
+    excess : bool, default=False
+        Report the cross-entropy minus the targets' entropy (the floor).
 
     Returns
     -------
     float
-        The weighted mean cross-entropy.
+        The weighted mean cross-entropy (``excess=True``: its excess over the
+        weighted mean entropy of the targets, ``>= 0`` up to the clipping).
 
     Raises
     ------
@@ -241,11 +251,125 @@ def soft_log_loss(y_true, y_prob, sample_weight=None, eps=1e-15):
     >>> from sklogloss.metrics import soft_log_loss
     >>> round(soft_log_loss([0.5, 1.0], [0.5, 0.5]), 6)
     0.693147
+
+    The floor: a prediction equal to a soft target has the target's entropy as
+    its cross-entropy, and no excess:
+
+    >>> round(soft_log_loss([0.3], [0.3]), 6), soft_log_loss([0.3], [0.3], excess=True)
+    (0.610864, 0.0)
     """
     t, p, sw = _binary_inputs(y_true, y_prob, sample_weight)
     p = np.clip(p, eps, 1 - eps)
     raw = np.log(p) - np.log1p(-p)
-    return float(np.average(BinomialLoss().loss(t, raw), weights=sw))
+    loss = BinomialLoss()
+    per_sample = loss.loss(t, raw)
+    if excess:
+        per_sample = per_sample - loss.entropy(t)
+    return float(np.average(per_sample, weights=sw))
+
+
+def worst_group_loss(y_true, y_prob, groups, sample_weight=None, labels=None, eps=1e-15):
+    """The largest mean log loss over groups: the objective of Group DRO, as a model-selection metric.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Class labels.
+    y_prob : array-like of shape (n_samples,) or (n_samples, n_classes)
+        Predicted probabilities: of the positive class (the second of
+        ``labels``) for a vector, one column per label for a matrix.
+    groups : array-like of shape (n_samples,)
+        Group label of each sample.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weights within the groups.
+    labels : array-like, default=None
+        The classes, in the order of ``y_prob``'s columns; ``None``: the sorted
+        labels of ``y_true`` (pass them when a split may miss a class).
+    eps : float, default=1e-15
+        Probabilities are clipped to ``[eps, 1]``.
+
+    Returns
+    -------
+    float
+        ``max_g`` of the weighted mean of ``-log p_i(y_i)`` over group ``g``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklogloss.metrics import worst_group_loss
+    >>> y, g = np.array([0, 1, 0, 1]), np.array(["a", "a", "b", "b"])
+    >>> p = np.array([0.2, 0.9, 0.5, 0.5])   # P(y = 1)
+    >>> bool(np.isclose(worst_group_loss(y, p, g), np.log(2)))  # group b
+    True
+    """
+    y_true, groups = np.asarray(y_true), np.asarray(groups)
+    y_prob = np.asarray(y_prob, dtype=np.float64)
+    n = y_true.shape[0]
+    if y_true.ndim != 1 or groups.shape != (n,) or y_prob.shape[0] != n:
+        raise ValueError(f"y_true, y_prob and groups must have one entry (row) per sample; got shapes "
+                         f"{y_true.shape}, {y_prob.shape} and {groups.shape}.")
+    _check_probabilities("y_prob", y_prob, "pass probabilities, e.g. predict_proba's output")
+    labels = np.unique(y_true) if labels is None else np.asarray(labels)
+    if y_prob.ndim == 1:
+        y_prob = np.column_stack([1 - y_prob, y_prob])
+    if y_prob.ndim != 2 or y_prob.shape[1] != labels.size:
+        raise ValueError(f"y_prob has {y_prob.shape[1] if y_prob.ndim == 2 else '?'} columns for "
+                         f"{labels.size} labels {labels[:5]}; pass labels= in the order of the columns.")
+    index = np.searchsorted(labels, y_true)
+    index = np.clip(index, 0, labels.size - 1)
+    if np.any(labels[index] != y_true):
+        raise ValueError(f"y_true holds labels outside labels={labels}; pass every class in labels=.")
+    sw = _sample_weight(sample_weight, n)
+    per_sample = -np.log(np.clip(y_prob[np.arange(n), index], eps, 1.0))
+    names, which = np.unique(groups, return_inverse=True)
+    mass = np.bincount(which, weights=sw, minlength=names.size)
+    if np.any(mass <= 0):
+        raise ValueError(f"group(s) {list(names[mass <= 0])[:5]} have no sample with a positive weight.")
+    return float(np.max(np.bincount(which, weights=sw * per_sample, minlength=names.size) / mass))
+
+
+def make_worst_group_scorer(labels=None):
+    """A scorer of ``-worst_group_loss`` that requests ``groups`` (for ``GridSearchCV(scoring=...)``).
+
+    Needs scikit-learn's metadata routing (``sklearn.set_config(enable_metadata_routing=True)``):
+    a search then passes each test fold's ``groups`` to the scorer. Greater is better (the
+    negated loss, as scikit-learn's ``neg_log_loss``).
+
+    Parameters
+    ----------
+    labels : array-like, default=None
+        Passed to :func:`worst_group_loss` (the classes in ``predict_proba``'s order).
+
+    Returns
+    -------
+    scorer
+        ``scorer(estimator, X, y, groups=...)``.
+
+    Examples
+    --------
+    >>> import numpy as np, sklearn
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from sklogloss import LogisticClassifier
+    >>> from sklogloss.metrics import make_worst_group_scorer
+    >>> rng = np.random.default_rng(0)
+    >>> X, g = rng.normal(size=(300, 3)), np.arange(300) % 3
+    >>> y = (X[:, 0] + rng.normal(size=300) > 0).astype(int)
+    >>> with sklearn.config_context(enable_metadata_routing=True):
+    ...     search = GridSearchCV(LogisticClassifier(), {"C": [0.01, 1.0]}, cv=3,
+    ...                           scoring=make_worst_group_scorer()).fit(X, y, groups=g)
+    >>> search.best_params_
+    {'C': 1.0}
+    """
+    import sklearn
+    from sklearn.metrics import make_scorer
+
+    if not sklearn.get_config().get("enable_metadata_routing", False):
+        raise ValueError("make_worst_group_scorer needs scikit-learn's metadata routing, which passes groups to "
+                         "the scorer: call sklearn.set_config(enable_metadata_routing=True) (or use "
+                         "sklearn.config_context) first.")
+    kwargs = {} if labels is None else {"labels": labels}
+    return make_scorer(worst_group_loss, greater_is_better=False, response_method="predict_proba",
+                       **kwargs).set_score_request(groups=True)
 
 
 def calibration_table(y_true, y_prob, n_bins=10, strategy="uniform", sample_weight=None):

@@ -8,7 +8,7 @@ import sklearn
 from scipy.optimize import minimize
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, KFold
 
 from sklogloss import GroupDROClassifier, LogisticClassifier, SoftmaxClassifier
 
@@ -93,8 +93,6 @@ def test_groups_travel_through_metadata_routing():
     refit = GroupDROClassifier(LogisticClassifier(C=best)).fit(X, y, groups=g)
     np.testing.assert_allclose(search.best_estimator_.group_weights_, refit.group_weights_, rtol=1e-8)
     # Each fold's fit got that fold's groups: the fold fits' results are the manual fits'.
-    from sklearn.model_selection import KFold
-
     with sklearn.config_context(enable_metadata_routing=True):
         scores = GridSearchCV(GroupDROClassifier(LogisticClassifier(C=best)), {"tol": [1e-6]},
                               cv=KFold(3)).fit(X, y, groups=g).cv_results_["split0_test_score"][0]
@@ -122,3 +120,39 @@ def test_bad_group_dro_input_says_what_is_wrong(call, match):
     X, y, g = spurious(n=200)
     with pytest.raises(ValueError, match=match):
         call(X, y, g)
+
+
+def test_worst_group_loss_is_the_largest_group_log_loss():
+    from sklearn.metrics import log_loss
+
+    from sklogloss.metrics import worst_group_loss
+
+    X, y, g = spurious(n=500)
+    P = LogisticClassifier().fit(X, y).predict_proba(X)
+    sw = np.linspace(0.5, 2.0, len(y))
+    expected = max(log_loss(y[g == k], P[g == k], labels=[0, 1], sample_weight=sw[g == k]) for k in (0, 1))
+    assert worst_group_loss(y, P, g, sample_weight=sw) == pytest.approx(expected, rel=1e-12)
+    assert worst_group_loss(y, P[:, 1], g, sample_weight=sw) == pytest.approx(expected, rel=1e-12)
+    with pytest.raises(ValueError, match="one entry"):
+        worst_group_loss(y, P, g[:-1])
+    with pytest.raises(ValueError, match="labels"):
+        worst_group_loss(y, np.c_[P, np.zeros(len(y))] / 1.0, g)
+
+
+def test_worst_group_scorer_selects_by_the_worst_group():
+    from sklogloss.metrics import make_worst_group_scorer, worst_group_loss
+
+    X, y, g = spurious(n=900)
+    grid = {"estimator__C": [0.01, 1.0]}
+    with pytest.raises(ValueError, match="metadata routing"):
+        make_worst_group_scorer()
+    with sklearn.config_context(enable_metadata_routing=True):
+        search = GridSearchCV(GroupDROClassifier(LogisticClassifier()), grid, cv=KFold(3),
+                              scoring=make_worst_group_scorer()).fit(X, y, groups=g)
+
+    # The fold scores are -worst_group_loss of the fold's fit on its test fold.
+    train, test = next(KFold(3).split(X))
+    C = search.cv_results_["param_estimator__C"][0]
+    fold = GroupDROClassifier(LogisticClassifier(C=C)).fit(X[train], y[train], groups=g[train])
+    expected = -worst_group_loss(y[test], fold.predict_proba(X[test]), g[test])
+    assert search.cv_results_["split0_test_score"][0] == pytest.approx(expected, rel=1e-10)

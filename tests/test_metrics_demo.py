@@ -72,3 +72,17 @@ def test_demo_runs_and_reports(tmp_path, capsys):
         assert report[f"figure_label[{name}]"] == f"{name} (ECE {report[f'ece[{name}]']:.4f})"
         row = next(line for line in out.splitlines() if line.startswith(f"{name:28s} "))
         assert row.endswith(f" {report[f'ece[{name}]']:7.4f}")
+
+
+def test_soft_log_loss_excess_is_the_kl_divergence_to_the_targets():
+    from scipy.special import rel_entr
+
+    rng = np.random.default_rng(0)
+    t, p = rng.uniform(0.05, 0.95, 200), rng.uniform(0.05, 0.95, 200)
+    kl = rel_entr(t, p) + rel_entr(1 - t, 1 - p)  # KL(Bernoulli(t) || Bernoulli(p)), scipy's own
+    assert soft_log_loss(t, p, excess=True) == pytest.approx(kl.mean(), rel=1e-12)
+    # The floor: the cross-entropy is at least the targets' entropy, attained at p = t only.
+    entropy = -(t * np.log(t) + (1 - t) * np.log1p(-t)).mean()
+    assert soft_log_loss(t, t) == pytest.approx(entropy, rel=1e-12)
+    assert soft_log_loss(t, t, excess=True) == pytest.approx(0.0, abs=1e-15)
+    assert soft_log_loss(t, p) > entropy
