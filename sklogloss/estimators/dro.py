@@ -3,6 +3,7 @@
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.optimize
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
@@ -53,11 +54,12 @@ class GroupDROClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     ``C`` its ``C``, ``n = sum_i s_i``. For a convex loss (the log loss) this
     is a convex min-max problem, the maximum over ``q`` in the simplex of the
     concave dual ``d(q) = min_theta C n sum_g q_g (L_g + a_g) + R``. The solver
-    ascends ``d`` by exponentiated gradient with a backtracking step: each
-    evaluation of ``d`` is an exact fit of the estimator with sample weights
-    ``s_i n q_g / n_g`` (warm-started), whose group losses are ``d``'s
-    gradient. It stops when the duality gap ``max_g (L_g + a_g) - sum_g q_g (L_g
-    + a_g)`` (the primal minus the dual, per ``C n``) is at most ``tol``.
+    maximises ``d`` over ``q = softmax(phi)`` by L-BFGS: each evaluation of
+    ``d`` is an exact fit of the estimator with sample weights ``s_i n q_g /
+    n_g`` (warm-started), whose group losses are ``d``'s gradient in ``q``
+    (the envelope theorem). It stops when the duality gap ``max_g (L_g + a_g)
+    - sum_g q_g (L_g + a_g)`` (the primal minus the dual, per ``C n``) is at
+    most ``tol``.
 
     Parameters
     ----------
@@ -70,7 +72,8 @@ class GroupDROClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     tol : float > 0, default=1e-6
         Duality gap (in units of the mean loss) at which the fit stops.
     max_iter : int >= 1, default=200
-        Ascent steps at most.
+        L-BFGS iterations on the dual at most (each fit of the estimator
+        counts in ``n_iter_``; at most ``2 * max_iter`` fits).
 
     Attributes
     ----------
@@ -87,7 +90,7 @@ class GroupDROClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     dro_gap_ : float
         The final duality gap (``<= tol`` when the fit converged).
     n_iter_ : int
-        Ascent steps taken.
+        Fits of the estimator the dual ascent took.
 
     Notes
     -----
@@ -181,29 +184,38 @@ class GroupDROClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                                  minlength=mass.size) / mass
             return losses, float(q @ (losses + adjust)) + self._penalty(est) / (_c(est) * total)
 
-        q = mass / total  # the ordinary fit
-        losses, dual = evaluate(q)
-        step = 1.0 / max(float(np.ptp(losses + adjust)), 1e-12)
-        gap = float(np.max(losses + adjust) - q @ (losses + adjust))
-        it = 0
-        while gap > self.tol and it < self.max_iter:
-            it += 1
+        best = {}
+
+        def negative_dual(phi):
+            """-d(q) at q = softmax(phi) and its gradient -q (a - q . a), a = L + adjust (envelope theorem)."""
+            q = np.exp(phi - phi.max())
+            q /= q.sum()
+            losses, dual = evaluate(q)
             a = losses + adjust
-            while True:
-                trial = q * np.exp(step * (a - a.max()))
-                trial /= trial.sum()
-                trial_losses, trial_dual = evaluate(trial)
-                if trial_dual >= dual - 1e-15 * max(1.0, abs(dual)) or step < 1e-12:
-                    break
-                step *= 0.5
-            q, losses, dual = trial, trial_losses, trial_dual
-            gap = float(np.max(losses + adjust) - q @ (losses + adjust))
-            step *= 1.5
+            gap = float(a.max() - q @ a)
+            best["evaluations"] = best.get("evaluations", 0) + 1
+            best["last"] = q
+            if gap < best.get("gap", np.inf):
+                best.update(gap=gap, q=q, losses=losses)
+            if gap <= self.tol:
+                raise _Converged
+            return -dual, -q * (a - q @ a)
+
+        try:
+            scipy.optimize.minimize(negative_dual, np.log(mass / total), jac=True, method="L-BFGS-B",
+                                    options={"maxiter": self.max_iter, "maxfun": 2 * self.max_iter,
+                                             "gtol": 0.0, "ftol": 0.0})
+        except _Converged:
+            pass
+        q, losses, gap = best["q"], best["losses"], best["gap"]
         if gap > self.tol:
             from sklearn.exceptions import ConvergenceWarning
 
-            warn_user(f"GroupDROClassifier stopped after {it} steps with a duality gap of {gap:.3g} > "
-                      f"tol={self.tol:g}; increase max_iter.", ConvergenceWarning)
+            warn_user(f"GroupDROClassifier stopped after {best['evaluations']} fits with a duality gap of "
+                      f"{gap:.3g} > tol={self.tol:g}; increase max_iter or tol.", ConvergenceWarning)
+        if best["last"] is not q:  # the last fit was a line-search trial: refit at the best q
+            losses = evaluate(q)[0]
+        it = best["evaluations"]
         self.estimator_ = est
         self.classes_ = est.classes_
         self.group_weights_ = q
@@ -246,6 +258,10 @@ class GroupDROClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         """Raw scores of the fitted model."""
         check_is_fitted(self)
         return self.estimator_.decision_function(X)
+
+
+class _Converged(Exception):
+    """The duality gap reached tol inside the dual ascent."""
 
 
 def _c(est):
