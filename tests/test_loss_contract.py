@@ -351,3 +351,21 @@ def test_extreme_raw_scores_stay_finite(case, dtype):
             outputs += list(loss.gradient_hessian_factors(y, raw))
     for out in outputs:
         assert np.all(np.isfinite(out))
+
+
+@pytest.mark.parametrize("case", LOSSES, ids=[c.id for c in LOSSES])
+def test_convex_is_declared_truthfully(case):
+    # A loss declaring convex = True has positive semi-definite per-sample Hessians everywhere
+    # (here: at many random scores); one declaring False has an indefinite one somewhere.
+    loss, y, _ = _problem(case, n=2000, mass=True)
+    rng = np.random.default_rng(11)
+    lowest = np.inf
+    for scale in (0.5, 3.0, 10.0):
+        raw = rng.normal(scale=scale, size=(len(y),) if loss.n_outputs == 1 else y.shape)
+        hess = _hessian(loss, y, raw)
+        low = hess if hess.ndim == 1 else np.linalg.eigvalsh(hess)
+        lowest = min(lowest, float((low / (1 + np.abs(low).max())).min()))
+    if loss.convex:
+        assert lowest >= -1e-12
+    else:
+        assert lowest < -1e-6

@@ -150,6 +150,8 @@ class ForwardCorrectedLoss(Loss):
 
     n_outputs = None
     hessian_is_fisher = False
+    #: ``-log (T^T softmax(z))_j`` is a log-sum-exp minus another: not convex in general.
+    convex = False
     #: ``T^T softmax(z)`` does not change when a constant is added to the scores.
     shift_invariant = True
     #: Spectral bound of one sample's Hessian per unit of target mass.
