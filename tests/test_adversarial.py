@@ -273,3 +273,47 @@ def test_bad_robust_training_parameters_say_what_is_wrong(binary, params, y_kind
     target = np.clip(y + 0.2 * (y == 0), 0, 1) if y_kind == "soft" else y
     with pytest.raises(ValueError, match=match):
         LogisticClassifier(**params).fit(X, target)
+
+
+@pytest.mark.parametrize("norm", ["inf", "l2"])
+def test_robust_softmax_with_two_classes_is_the_exact_binary_robust_fit(binary, norm):
+    X, y = binary
+    soft = SoftmaxClassifier(C=0.5, adversarial_epsilon=0.2, adversarial_norm=norm).fit(X, y)
+    logistic = LogisticClassifier(C=1.0, adversarial_epsilon=0.2, adversarial_norm=norm).fit(X, y)
+    assert soft.solver_ == "lbfgs"
+    np.testing.assert_allclose(soft.coef_, logistic.coef_, atol=1e-6)
+    np.testing.assert_allclose(soft.intercept_, logistic.intercept_, atol=1e-6)
+
+
+def test_robust_softmax_bounds_the_worst_case_and_is_optimal_for_its_bound(three):
+    from sklogloss.losses import MultinomialLoss
+    from sklogloss.objective import LinearObjective
+    from sklogloss.objective.adversarial import AdversarialObjective
+
+    X, y = three
+    epsilon, C = 0.15, 1.0
+    robust = SoftmaxClassifier(C=C, adversarial_epsilon=epsilon).fit(X, y)
+    standard = SoftmaxClassifier(C=C).fit(X, y)
+    base = LinearObjective(X, np.eye(3)[y], MultinomialLoss(), C=C)
+    obj = AdversarialObjective(base, epsilon, "inf")
+    coef = obj.lift(np.c_[robust.coef_, robust.intercept_].ravel())
+    # An upper bound of the loss at each sample's strongest attack found by PGD.
+    bound = MultinomialLoss().loss(np.eye(3)[y], obj.worst_case_scores(coef))
+    attacked = -np.log(robust.predict_proba(pgd(robust, X, y, epsilon, n_steps=50))[np.arange(len(y)), y])
+    assert np.all(bound >= attacked - 1e-12)
+    assert bound.mean() > attacked.mean()  # a bound, not the exact worst case, for three classes
+    # The fit minimises the bound: lower than the standard fit's, and stationary under the bounds.
+    assert obj.loss(coef) < obj.loss(obj.lift(np.c_[standard.coef_, standard.intercept_].ravel()))
+    _, grad = obj.loss_gradient(coef)
+    at_bound = (coef <= 0) & (np.arange(obj.size) < 2 * 3 * X.shape[1])
+    assert np.abs(np.where(at_bound, np.minimum(grad, 0), grad)).max() < 1e-7
+    # Its gradient is exact (finite differences in the solver's layout, away from the bounds).
+    point = np.abs(np.random.default_rng(1).normal(size=obj.size))
+    fd = np.array([(obj.loss(point + h) - obj.loss(point - h)) / 2e-6 for h in np.eye(obj.size) * 1e-6])
+    np.testing.assert_allclose(obj.loss_gradient(point)[1], fd, atol=1e-8)
+
+
+def test_robust_softmax_refuses_the_l2_ball_beyond_two_classes(three):
+    X, y = three
+    with pytest.raises(ValueError, match="adversarial_norm='inf'"):
+        SoftmaxClassifier(adversarial_epsilon=0.1, adversarial_norm="l2").fit(X, y)

@@ -22,6 +22,7 @@ from threadpoolctl import threadpool_limits
 
 from ..exceptions import PerfectSeparationWarning
 from ..losses import log1pexp, log_softmax, sigmoid, softmax
+from ..objective.adversarial import AdversarialObjective
 from ..solvers import SOLVERS, Result, select_solver
 from ..utils._sklearn import Interval, StrOptions, _fit_context
 from ..utils.validation import check_sample_weight
@@ -490,11 +491,13 @@ class LinearClassifierBase(LinearFitMixin, ClassifierMixin, BaseEstimator):
         **LINEAR_PARAMETER_CONSTRAINTS,
         "loss": [StrOptions({"log", "focal"})],
         "focal_gamma": [Interval(Real, 0, None, closed="left")],
+        "adversarial_epsilon": [Interval(Real, 0, None, closed="left")],
+        "adversarial_norm": [StrOptions({"inf", "l2"})],
     }
 
     def __init__(self, C=1.0, l1_ratio=0.0, fit_intercept=True, class_weight=None,
-                 label_smoothing=0.0, loss="log", focal_gamma=2.0, focal_alpha=None, solver="auto",
-                 tol=1e-8, max_iter=None, warm_start=False, verbose=0):
+                 label_smoothing=0.0, loss="log", focal_gamma=2.0, focal_alpha=None, adversarial_epsilon=0.0,
+                 adversarial_norm="inf", solver="auto", tol=1e-8, max_iter=None, warm_start=False, verbose=0):
         self.C = C
         self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
@@ -503,8 +506,36 @@ class LinearClassifierBase(LinearFitMixin, ClassifierMixin, BaseEstimator):
         self.loss = loss
         self.focal_gamma = focal_gamma
         self.focal_alpha = focal_alpha
+        self.adversarial_epsilon = adversarial_epsilon
+        self.adversarial_norm = adversarial_norm
         self.solver = solver
         self.tol = tol
         self.max_iter = max_iter
         self.warm_start = warm_start
         self.verbose = verbose
+
+    # ------------------------------------------------------- robust training
+    def _robust(self, objectives):
+        """The objectives of robust training (``adversarial_epsilon > 0``), else ``objectives``."""
+        if not self.adversarial_epsilon > 0:
+            return objectives
+        if self.loss != "log":
+            raise ValueError("adversarial_epsilon > 0 is implemented for loss='log' (the worst case of the "
+                             "cross-entropy); set loss='log' or adversarial_epsilon=0.")
+        return [AdversarialObjective(objective, self.adversarial_epsilon, self.adversarial_norm)
+                for objective in objectives]
+
+    def _select_solver(self, objective):
+        if isinstance(objective, AdversarialObjective):
+            if self.solver not in ("auto", "lbfgs"):
+                raise ValueError(f"adversarial training is solved by solver='lbfgs' (L-BFGS-B on the split "
+                                 f"weights for adversarial_norm='inf'); got solver={self.solver!r}.")
+            return "lbfgs"
+        return super()._select_solver(objective)
+
+    def _start(self, objectives):
+        if not any(isinstance(objective, AdversarialObjective) for objective in objectives):
+            return super()._start(objectives)
+        # Warm or null-model starts in the clean objectives' layout, lifted to the robust one's.
+        starts = super()._start([objective.base for objective in objectives])
+        return [objective.lift(start) for objective, start in zip(objectives, starts)]

@@ -7,8 +7,7 @@ import numpy as np
 from ..design import ArrayDesign
 from ..losses import BinaryFocalLoss, BinomialLoss, log1pexp, log_softmax, sigmoid
 from ..objective import LinearObjective
-from ..objective.adversarial import AdversarialObjective
-from ..utils._sklearn import Interval, StrOptions
+from ..utils._sklearn import Interval
 from ._base import LinearClassifierBase, fill_doc
 from ._targets import OneVsRestTargets, smooth_labels
 
@@ -148,8 +147,6 @@ default="auto"
     _parameter_constraints = {
         **LinearClassifierBase._parameter_constraints,
         "focal_alpha": [Interval(Real, 0, 1, closed="both"), None],
-        "adversarial_epsilon": [Interval(Real, 0, None, closed="left")],
-        "adversarial_norm": [StrOptions({"inf", "l2"})],
         "n_jobs": [None, Integral],
     }
 
@@ -159,9 +156,8 @@ default="auto"
                  verbose=0):
         super().__init__(C=C, l1_ratio=l1_ratio, fit_intercept=fit_intercept, class_weight=class_weight,
                          label_smoothing=label_smoothing, loss=loss, focal_gamma=focal_gamma, focal_alpha=focal_alpha,
-                         solver=solver, tol=tol, max_iter=max_iter, warm_start=warm_start, verbose=verbose)
-        self.adversarial_epsilon = adversarial_epsilon
-        self.adversarial_norm = adversarial_norm
+                         adversarial_epsilon=adversarial_epsilon, adversarial_norm=adversarial_norm, solver=solver,
+                         tol=tol, max_iter=max_iter, warm_start=warm_start, verbose=verbose)
         self.n_jobs = n_jobs
 
     def __sklearn_tags__(self):
@@ -190,27 +186,7 @@ default="auto"
                                       fit_intercept=self.fit_intercept, C=self.C, l1_ratio=self.l1_ratio,
                                       class_weight=class_weight)
                       for j in range(smoothed.shape[1])]
-        if self.adversarial_epsilon > 0:
-            if self.loss != "log":
-                raise ValueError("adversarial_epsilon > 0 is implemented for loss='log' (the exact worst case "
-                                 "of the logistic loss); set loss='log' or adversarial_epsilon=0.")
-            objectives = [AdversarialObjective(objective, self.adversarial_epsilon, self.adversarial_norm)
-                          for objective in objectives]
-        return objectives
-
-    def _select_solver(self, objective):
-        if isinstance(objective, AdversarialObjective):
-            if self.solver not in ("auto", "lbfgs"):
-                raise ValueError(f"adversarial training is solved by solver='lbfgs' (L-BFGS-B on the split "
-                                 f"weights for adversarial_norm='inf'); got solver={self.solver!r}.")
-            return "lbfgs"
-        return super()._select_solver(objective)
-
-    def _start(self, objectives):
-        starts = super()._start(objectives)
-        return [objective.lift(start) if isinstance(objective, AdversarialObjective) and start.size != objective.size
-                else start for objective, start in zip(objectives, starts)]
-
+        return self._robust(objectives)
 
     def _loss_function(self):
         """The per-sample loss of each binary problem (:mod:`sklogloss.losses`)."""

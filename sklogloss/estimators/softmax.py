@@ -66,6 +66,19 @@ class SoftmaxClassifier(MultinomialFitMixin, LinearClassifierBase):
     focal_alpha : array-like of shape (n_classes,) or None, default=None
         Non-negative weight ``alpha_k`` of each class (in the order of
         ``classes_``); ``None``: all ones. Only with ``loss="focal"``.
+    adversarial_epsilon : float >= 0, default=0.0
+        Robust training against inputs moved within ``adversarial_epsilon``:
+        the cross-entropy at the scores ``z_k + epsilon (||w_k||_* +
+        ||w_y||_*)`` for the classes ``k`` other than the label ``y`` (``z_y``
+        kept), an upper bound of the worst case, since ``(w_k - w_y) . delta
+        <= epsilon ||w_k - w_y||_* <= epsilon (||w_k||_* + ||w_y||_*)``. Convex;
+        for two classes it is exact (the shift of the score vectors that the
+        penalty picks makes the triangle inequality an equality: the model of
+        ``LogisticClassifier(C=2 C, adversarial_epsilon=...)``). Needs hard
+        labels and ``loss="log"``; solved by L-BFGS(-B). ``0``: ordinary training.
+        See :mod:`sklogloss.objective.adversarial`.
+    adversarial_norm : {"inf", "l2"}, default="inf"
+        The ball's norm: ``"inf"`` (dual norm ``||.||_1``) or ``"l2"``.
     solver : {"auto", "newton-cholesky", "newton-cg", "lbfgs", "gd", "prox-newton", \
 "fista"}, default="auto"
         ``"auto"`` picks Newton-Cholesky when the full Hessian is cheap
@@ -162,9 +175,9 @@ class SoftmaxClassifier(MultinomialFitMixin, LinearClassifierBase):
         """The multinomial objective of the smoothed targets, class weights on their columns."""
         class_weight = self._targets.class_weights(self.class_weight, Y, sw)
         Y = smooth_labels(Y, self.label_smoothing, Y.shape[1])
-        return [LinearObjective(X, Y, self._loss_function(Y.shape[1]), sample_weight=sw,
-                                fit_intercept=self.fit_intercept, C=self.C, l1_ratio=self.l1_ratio,
-                                class_weight=class_weight)]
+        return self._robust([LinearObjective(X, Y, self._loss_function(Y.shape[1]), sample_weight=sw,
+                                             fit_intercept=self.fit_intercept, C=self.C, l1_ratio=self.l1_ratio,
+                                             class_weight=class_weight)])
 
     def _centres_weights(self):
         """Without a penalty the weights are defined up to a shift: centred (see Notes)."""

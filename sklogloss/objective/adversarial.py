@@ -1,4 +1,4 @@
-"""The exact worst-case logistic loss of a binary linear model under bounded input perturbations.
+"""The worst-case logistic loss of a linear model under bounded input perturbations: exact, or a bound.
 
 For a sample ``(x, y)``, ``y`` in ``{0, 1}``, signed label ``s = 2 y - 1`` and
 a perturbation ``delta`` with ``||delta|| <= epsilon``, the logistic loss
@@ -19,11 +19,22 @@ smooth except at ``w = 0``, the gradient reported at ``w = 0`` is the
 subgradient of least norm, zero exactly when ``w = 0`` is optimal (the closed
 form of :meth:`AdversarialObjective.zero_weights_optimal`); elsewhere the
 objective is smooth.
+
+With ``K > 2`` classes (softmax scores ``z_k = w_k . x + b_k``, label ``y``) the
+worst case is no longer closed-form; the loss is taken at the scores
+``z_k + epsilon (||w_k||_* + ||w_y||_*)`` for ``k != y`` (``z_y`` kept), an upper
+bound since ``(w_k - w_y) . delta <= epsilon ||w_k - w_y||_* <= epsilon
+(||w_k||_* + ||w_y||_*)`` for every ``delta`` of the ball: convex, and exact for
+two classes, where the shift of the score vectors that the L2 penalty picks
+(``w_0 = -w_1``) makes the triangle inequality an equality. For the L-inf ball
+the same split ``w_k = u_k - v_k`` makes it smooth under bounds; for the L2
+ball the bound is not differentiable where a class's weights vanish (which
+its optimum favours), and it is refused for ``K > 2``.
 """
 
 import numpy as np
 
-from ..losses import BinomialLoss
+from ..losses import BinomialLoss, MultinomialLoss
 from .base import Objective
 
 __all__ = ["AdversarialObjective"]
@@ -71,25 +82,38 @@ class AdversarialObjective(Objective):
     """
 
     def __init__(self, base, epsilon, norm):
-        if base.n_outputs != 1 or not isinstance(base.loss_fn, BinomialLoss):
-            raise ValueError("Adversarial training needs a binary logistic objective (BinomialLoss, one output).")
-        if not np.all((base.y == 0) | (base.y == 1)):
+        K = base.n_outputs
+        if K == 1 and not isinstance(base.loss_fn, BinomialLoss) or K > 1 and not isinstance(
+                base.loss_fn, MultinomialLoss):
+            raise ValueError("Adversarial training needs a logistic objective: BinomialLoss with one output or "
+                             "MultinomialLoss with several.")
+        hard = np.all((base.y == 0) | (base.y == 1)) if K == 1 else np.all((base.y > 0).sum(axis=1) <= 1)
+        if not hard:
             raise ValueError("Adversarial training needs hard 0/1 targets: the worst case of a soft target "
                              "is not a convex objective. Drop label_smoothing and pass class labels.")
         if norm not in ("inf", "l2"):
             raise ValueError(f"adversarial_norm must be 'inf' or 'l2'; got {norm!r}.")
+        if norm == "l2" and K > 2:
+            raise ValueError("adversarial_norm='l2' with more than two classes is not supported: its bound, "
+                             "sum_k ||w_k||_2 inside the margins, is not differentiable where a class's weights "
+                             "vanish, which happens at the optimum. Use adversarial_norm='inf' (solved exactly "
+                             "under bounds) or two classes.")
         if norm == "l2" and base.l1_strength > 0:
             raise ValueError("adversarial_norm='l2' with an L1 term (l1_ratio > 0) is not supported: use "
                              "adversarial_norm='inf' or l1_ratio=0.")
         self.base, self.epsilon, self.norm = base, float(epsilon), norm
-        self.sign = 2.0 * base.y - 1.0
+        if K == 1:
+            self.sign = 2.0 * base.y - 1.0
+        else:
+            self.others = np.asarray(base.y == 0, dtype=np.float64)  # 1 off each row's class
+            self.label = np.asarray(base.y).argmax(axis=1)
         p = self.n_features = base.n_features
-        self.fit_intercept, self.n_outputs, self.n_samples = base.fit_intercept, 1, base.n_samples
+        self.fit_intercept, self.n_outputs, self.n_samples = base.fit_intercept, K, base.n_samples
         self.y, self.sample_weight, self.sw = base.y, base.sample_weight, base.sw
         self.weight_sum, self.C, self.l2_strength = base.weight_sum, base.C, base.l2_strength
         self.l1_weight = base.l1_strength  # for "inf": sum(u + v) in the smooth part
         self.split = norm == "inf"
-        self.size = (2 * p if self.split else p) + self.fit_intercept
+        self.size = K * (2 * p if self.split else p) + K * self.fit_intercept
         self.provides = frozenset({"bounds"}) if self.split else frozenset()
         self.checks_scores = False
 
@@ -99,54 +123,64 @@ class AdversarialObjective(Objective):
         return self.base.solver_context()
 
     def unpack(self, coef):
-        """The model's weights ``(1, p)`` and intercept ``(1,)`` (copies for the split layout)."""
-        p = self.n_features
-        w = coef[:p] - coef[p:2 * p] if self.split else coef[:p]
-        b = coef[-1:] if self.fit_intercept else np.zeros(1)
-        return np.asarray(w)[None, :], np.asarray(b, dtype=np.float64)
+        """The model's weights ``(K, p)`` and intercepts ``(K,)``."""
+        return self.base.unpack(self._model(coef))
 
     def lift(self, model_coef):
-        """The solver's coefficients for model coefficients ``[w, b]`` (``[w]`` without intercept)."""
+        """The solver's coefficients for model coefficients in the base objective's layout."""
         model_coef = np.asarray(model_coef, dtype=np.float64)
         if not self.split:
             return model_coef.copy()
-        p = self.n_features
-        w = model_coef[:p]
-        return np.concatenate([np.maximum(w, 0), np.maximum(-w, 0), model_coef[p:]])
+        M = model_coef.reshape(self.n_outputs, -1)
+        W = M[:, : self.n_features]
+        return np.concatenate([np.maximum(W, 0).ravel(), np.maximum(-W, 0).ravel(), M[:, self.n_features:].ravel()])
 
     def _model(self, coef):
-        W, b = self.unpack(coef)
-        return np.concatenate([W[0], b]) if self.fit_intercept else W[0].copy()
+        """The coefficients in the base objective's layout (``(K, p + fit_intercept)`` rows, flat)."""
+        if not self.split:
+            return coef
+        K, p = self.n_outputs, self.n_features
+        W = coef[: K * p] - coef[K * p: 2 * K * p]
+        return np.column_stack([W.reshape(K, p), coef[2 * K * p:].reshape(K, -1)]).ravel()
 
     def bounds(self):
         """``(lower, upper)`` per coefficient: ``u, v >= 0`` (capability ``"bounds"``)."""
-        p = self.n_features
-        lower = np.r_[np.zeros(2 * p), np.full(int(self.fit_intercept), -np.inf)]
+        K, p = self.n_outputs, self.n_features
+        lower = np.r_[np.zeros(2 * K * p), np.full(K * int(self.fit_intercept), -np.inf)]
         return list(zip(lower, np.full(self.size, np.inf)))
 
     def penalised_mask(self):
         """The weights' entries of ``coef``."""
-        mask = np.ones(self.size, dtype=bool)
-        if self.fit_intercept:
-            mask[-1] = False
-        return mask
+        if not self.split:
+            return self.base.penalised_mask()
+        return np.arange(self.size) < 2 * self.n_outputs * self.n_features
 
     # ------------------------------------------------------------------ values
-    def _dual_norm(self, coef):
-        p = self.n_features
+    def _dual_norms(self, coef):
+        """``||w_k||_*`` per output, ``(K,)``."""
+        K, p = self.n_outputs, self.n_features
         if self.split:
-            return float(coef[:2 * p].sum())
-        return float(np.linalg.norm(coef[:p]))
+            return (coef[: K * p] + coef[K * p: 2 * K * p]).reshape(K, p).sum(axis=1)
+        return np.linalg.norm(coef.reshape(K, -1)[:, :p], axis=1)
 
     def linear_predictor(self, coef, exact=False):
-        """The clean scores ``X w + b`` of the model."""
+        """The clean scores ``X W^T + b`` of the model."""
         return self.base.linear_predictor(self._model(coef), exact=exact)
 
     def worst_case_scores(self, coef, raw=None):
-        """The scores at each sample's worst perturbation, ``z_i - s_i epsilon ||w||_*``."""
+        """The scores the loss is taken at: the exact worst case (one output) or its bound (several).
+
+        One output: ``z_i - s_i epsilon ||w||_*``. Several: ``z_ik + epsilon (||w_k||_* +
+        ||w_y||_*)`` for each class ``k`` other than the sample's class ``y``, which keeps
+        ``z_iy``: since ``(w_k - w_y) . delta <= epsilon ||w_k - w_y||_* <= epsilon
+        (||w_k||_* + ||w_y||_*)``, the cross-entropy there bounds the worst case from above.
+        """
         if raw is None:
             raw = self.linear_predictor(coef)
-        return raw - self.sign * (self.epsilon * self._dual_norm(coef))
+        N = self._dual_norms(coef)
+        if self.n_outputs == 1:
+            return raw - self.sign * (self.epsilon * N[0])
+        return raw + self.epsilon * (N[None, :] + N[self.label][:, None]) * self.others
 
     def loss(self, coef, raw=None):
         """The scaled robust objective (there is no separate L1 part)."""
@@ -154,41 +188,46 @@ class AdversarialObjective(Objective):
 
     def loss_gradient(self, coef, raw=None):
         """Value and gradient in the solver's layout."""
-        base, p = self.base, self.n_features
+        base, K, p = self.base, self.n_outputs, self.n_features
         model = self._model(coef)
         shifted = self.worst_case_scores(coef, raw)
         per_sample, G = base.loss_fn.loss_gradient(base.y, shifted)
-        G = G * base.sw
+        G = base._weight_rows(G)
         value = float(base.sw @ per_sample) + base._penalty(model)
-        model_grad = base._grad_from_raw_grad(model, G)  # X^T G (+ sum G) + l2 w
-        # d/dw of the shift term: -epsilon * sum_i G_i s_i * d||w||_* / dw, with -G_i s_i >= 0.
-        pull = self.epsilon * float(-(G @ self.sign))
-        if self.split:
-            value += self.l1_weight * float(coef[:2 * p].sum())
-            grad = np.empty(self.size)
-            grad[:p] = model_grad[:p] + pull + self.l1_weight
-            grad[p:2 * p] = -model_grad[:p] + pull + self.l1_weight
-            grad[2 * p:] = model_grad[p:]
-            return value, grad
-        norm = np.linalg.norm(coef[:p])
-        grad = model_grad.copy()
-        if norm > 0:
-            grad[:p] += pull * coef[:p] / norm
+        mg = base._grad_from_raw_grad(model, G).reshape(K, -1)  # X^T G (+ sum G) + l2 w, per output
+        # The shift's derivative in ||w_k||_*, >= 0: the norms act as a penalty on every margin.
+        if K == 1:
+            pull = np.array([self.epsilon * float(-(G @ self.sign))])  # -G_i s_i >= 0
         else:
-            # At w = 0 the subdifferential is a + pull * (unit ball), a = grad[:p]: its element of
-            # least norm, zero exactly when w = 0 is optimal (see zero_weights_optimal).
-            a_norm = np.linalg.norm(grad[:p])
-            grad[:p] *= max(0.0, 1.0 - pull / a_norm) if a_norm > 0 else 0.0
-        return value, grad
+            M = G * self.others
+            pull = self.epsilon * (M.sum(axis=0) + np.bincount(self.label, weights=M.sum(axis=1), minlength=K))
+        if self.split:
+            value += self.l1_weight * float(coef[: 2 * K * p].sum())
+            shift = pull[:, None] + self.l1_weight
+            return value, np.concatenate([(mg[:, :p] + shift).ravel(), (-mg[:, :p] + shift).ravel(),
+                                          mg[:, p:].ravel()])
+        W = coef.reshape(K, -1)[:, :p]
+        for k in range(K):
+            norm = np.linalg.norm(W[k])
+            if norm > 0:
+                mg[k, :p] += pull[k] * W[k] / norm
+            else:
+                # At w_k = 0 the subdifferential is a + pull_k * (unit ball), a = mg[k, :p]: its
+                # element of least norm, zero exactly when w_k = 0 is optimal there.
+                a_norm = np.linalg.norm(mg[k, :p])
+                mg[k, :p] *= max(0.0, 1.0 - pull[k] / a_norm) if a_norm > 0 else 0.0
+        return value, mg.ravel()
 
     def zero_weights_optimal(self, intercept):
-        """Whether ``w = 0`` (with the given intercept, the null model's) minimises the ``"l2"`` objective.
+        """Whether ``w = 0`` (with the given intercept, the null model's) minimises the one-output ``"l2"`` objective.
 
         At ``w = 0`` the directional derivative along ``d`` is ``a . d + epsilon c
-        ||d||_2`` with ``a = X^T (s_i g_i)`` and ``c = sum_i s_i |g_i|`` (``g`` the
-        weighted score gradient at the null model): ``w = 0`` is optimal iff
-        ``||a||_2 <= epsilon c``.
+        ||d||_2`` with ``a = X^T g`` and ``c = sum_i |g_i|`` (``g`` the weighted
+        gradient of the loss with respect to the scores at the null model, whose
+        sign is ``-s_i``): ``w = 0`` is optimal iff ``||a||_2 <= epsilon c``.
         """
+        if self.n_outputs != 1:
+            raise ValueError("zero_weights_optimal is the closed form of the one-output model.")
         model = np.r_[np.zeros(self.n_features), np.atleast_1d(intercept)[: self.fit_intercept]]
         base = self.base
         G = base.loss_fn.gradient(base.y, base.linear_predictor(model)) * base.sw
