@@ -313,7 +313,21 @@ def test_robust_softmax_bounds_the_worst_case_and_is_optimal_for_its_bound(three
     np.testing.assert_allclose(obj.loss_gradient(point)[1], fd, atol=1e-8)
 
 
-def test_robust_softmax_refuses_the_l2_ball_beyond_two_classes(three):
+def test_robust_softmax_l2_bound_beyond_two_classes(three):
+    from sklogloss.losses import MultinomialLoss
+    from sklogloss.objective import LinearObjective
+    from sklogloss.objective.adversarial import AdversarialObjective
+
     X, y = three
-    with pytest.raises(ValueError, match="adversarial_norm='inf'"):
-        SoftmaxClassifier(adversarial_epsilon=0.1, adversarial_norm="l2").fit(X, y)
+    epsilon = 0.3
+    robust = SoftmaxClassifier(adversarial_epsilon=epsilon, adversarial_norm="l2", tol=1e-6).fit(X, y)
+    obj = AdversarialObjective(LinearObjective(X, np.eye(3)[y], MultinomialLoss()), epsilon, "l2")
+    coef = np.c_[robust.coef_, robust.intercept_].ravel()
+    bound = MultinomialLoss().loss(np.eye(3)[y], obj.worst_case_scores(coef))
+    attacked = -np.log(robust.predict_proba(pgd(robust, X, y, epsilon, norm="l2", n_steps=50))[np.arange(len(y)), y])
+    assert np.all(bound >= attacked - 1e-12)
+    assert np.abs(obj.loss_gradient(coef)[1]).max() <= 1e-6
+    # The smoothed norms sqrt(||w_k||^2 + delta^2) are exact derivatives of the objective.
+    point = np.random.default_rng(2).normal(size=obj.size)
+    fd = np.array([(obj.loss(point + h) - obj.loss(point - h)) / 2e-6 for h in np.eye(obj.size) * 1e-6])
+    np.testing.assert_allclose(obj.loss_gradient(point)[1], fd, atol=1e-8)

@@ -78,7 +78,9 @@ class SoftmaxClassifier(MultinomialFitMixin, LinearClassifierBase):
         labels and ``loss="log"``; solved by L-BFGS(-B). ``0``: ordinary training.
         See :mod:`sklogloss.objective.adversarial`.
     adversarial_norm : {"inf", "l2"}, default="inf"
-        The ball's norm: ``"inf"`` (dual norm ``||.||_1``) or ``"l2"``.
+        The ball's norm: ``"inf"`` (dual norm ``||.||_1``) or ``"l2"`` (beyond two
+        classes with the norms smoothed to ``sqrt(||w_k||^2 + 1e-6)``, still a
+        bound; see :doc:`/adversarial`).
     solver : {"auto", "newton-cholesky", "newton-cg", "lbfgs", "gd", "prox-newton", \
 "fista"}, default="auto"
         ``"auto"`` picks Newton-Cholesky when the full Hessian is cheap

@@ -27,9 +27,12 @@ bound since ``(w_k - w_y) . delta <= epsilon ||w_k - w_y||_* <= epsilon
 (||w_k||_* + ||w_y||_*)`` for every ``delta`` of the ball: convex, and exact for
 two classes, where the shift of the score vectors that the L2 penalty picks
 (``w_0 = -w_1``) makes the triangle inequality an equality. For the L-inf ball
-the same split ``w_k = u_k - v_k`` makes it smooth under bounds; for the L2
-ball the bound is not differentiable where a class's weights vanish (which
-its optimum favours), and it is refused for ``K > 2``.
+the same split ``w_k = u_k - v_k`` makes it smooth under bounds. For the L2
+ball the norms of the bound are not differentiable where a class's weights
+vanish, which its optimum favours (a group-lasso structure); with ``K > 2``
+each ``||w_k||_2`` is replaced by ``sqrt(||w_k||_2^2 + delta^2)``, ``delta =
+1e-3``, larger, hence still an upper bound of the worst case, and smooth: each
+score is at most ``2 epsilon delta`` above the bound with the plain norms.
 """
 
 import numpy as np
@@ -38,6 +41,10 @@ from ..losses import BinomialLoss, MultinomialLoss
 from .base import Objective
 
 __all__ = ["AdversarialObjective"]
+
+#: More than two classes, L2 ball: the norms in the bound are sqrt(||w_k||^2 + delta^2), smooth where a
+#: class's weights vanish (which the optimum favours); each score is then at most 2 epsilon delta higher.
+_L2_SMOOTHING = 1e-3
 
 
 class AdversarialObjective(Objective):
@@ -93,11 +100,6 @@ class AdversarialObjective(Objective):
                              "is not a convex objective. Drop label_smoothing and pass class labels.")
         if norm not in ("inf", "l2"):
             raise ValueError(f"adversarial_norm must be 'inf' or 'l2'; got {norm!r}.")
-        if norm == "l2" and K > 2:
-            raise ValueError("adversarial_norm='l2' with more than two classes is not supported: its bound, "
-                             "sum_k ||w_k||_2 inside the margins, is not differentiable where a class's weights "
-                             "vanish, which happens at the optimum. Use adversarial_norm='inf' (solved exactly "
-                             "under bounds) or two classes.")
         if norm == "l2" and base.l1_strength > 0:
             raise ValueError("adversarial_norm='l2' with an L1 term (l1_ratio > 0) is not supported: use "
                              "adversarial_norm='inf' or l1_ratio=0.")
@@ -113,6 +115,8 @@ class AdversarialObjective(Objective):
         self.weight_sum, self.C, self.l2_strength = base.weight_sum, base.C, base.l2_strength
         self.l1_weight = base.l1_strength  # for "inf": sum(u + v) in the smooth part
         self.split = norm == "inf"
+        #: K > 2, L2 ball: ||w_k||_2 is replaced by sqrt(||w_k||^2 + delta^2) >= ||w_k||_2 (still a bound).
+        self.smoothing = _L2_SMOOTHING if norm == "l2" and K > 2 else 0.0
         self.size = K * (2 * p if self.split else p) + K * self.fit_intercept
         self.provides = frozenset({"bounds"}) if self.split else frozenset()
         self.checks_scores = False
@@ -161,7 +165,8 @@ class AdversarialObjective(Objective):
         K, p = self.n_outputs, self.n_features
         if self.split:
             return (coef[: K * p] + coef[K * p: 2 * K * p]).reshape(K, p).sum(axis=1)
-        return np.linalg.norm(coef.reshape(K, -1)[:, :p], axis=1)
+        squares = (coef.reshape(K, -1)[:, :p] ** 2).sum(axis=1)
+        return np.sqrt(squares + self.smoothing ** 2)
 
     def linear_predictor(self, coef, exact=False):
         """The clean scores ``X W^T + b`` of the model."""
@@ -208,7 +213,7 @@ class AdversarialObjective(Objective):
                                           mg[:, p:].ravel()])
         W = coef.reshape(K, -1)[:, :p]
         for k in range(K):
-            norm = np.linalg.norm(W[k])
+            norm = np.sqrt(float(W[k] @ W[k]) + self.smoothing ** 2)
             if norm > 0:
                 mg[k, :p] += pull[k] * W[k] / norm
             else:

@@ -18,6 +18,10 @@ class LbfgsSolver(Solver):
         ``gtol``; ``max_iter=None``: 1000).
     memory : int, default=20
         Number of correction pairs kept.
+    restarts : int, default=2
+        Fresh starts (the curvature memory dropped) from where scipy stopped
+        short of ``tol`` with iterations left: on an ill-conditioned
+        objective its line search can stall on stale curvature pairs.
 
     Examples
     --------
@@ -44,9 +48,10 @@ class LbfgsSolver(Solver):
     handles_bounds = True
     default_max_iter = 1000
 
-    def __init__(self, tol=1e-6, max_iter=None, verbose=0, memory=20):
+    def __init__(self, tol=1e-6, max_iter=None, verbose=0, memory=20, restarts=2):
         super().__init__(tol=tol, max_iter=max_iter, verbose=verbose)
         self.memory = memory
+        self.restarts = restarts
 
     def solve(self, objective, coef0):
         """Minimise ``objective`` from ``coef0``."""
@@ -60,17 +65,25 @@ class LbfgsSolver(Solver):
                 print(f"[lbfgs] iter {count[0]:4d}  objective {intermediate_result.fun:.12g}")
 
         bounds = objective.bounds() if "bounds" in objective.provides else None
-        res = scipy.optimize.minimize(
-            objective.loss_gradient, np.asarray(coef0, dtype=np.float64), jac=True,
-            method="L-BFGS-B", callback=callback, bounds=bounds,
-            options={"maxiter": self.max_iter, "gtol": self.tol, "ftol": 0.0,
-                     "maxcor": self.memory, "maxls": 50},
-        )
-        jac = res.jac
-        if bounds is not None:  # the projected gradient: no component pushing out of the box
+        if bounds is not None:
             lower, upper = (np.array(side, dtype=np.float64) for side in zip(*bounds))
-            jac = np.where(res.x <= lower, np.minimum(jac, 0), np.where(res.x >= upper, np.maximum(jac, 0), jac))
-        grad_max = float(np.max(np.abs(jac))) if jac.size else 0.0
-        # scipy also stops on a tiny relative decrease of f; only the gradient counts here.
+        x, n_iter = np.asarray(coef0, dtype=np.float64), 0
+        for _ in range(1 + self.restarts):
+            res = scipy.optimize.minimize(
+                objective.loss_gradient, x, jac=True, method="L-BFGS-B", callback=callback, bounds=bounds,
+                options={"maxiter": self.max_iter - n_iter, "gtol": self.tol, "ftol": 0.0,
+                         "maxcor": self.memory, "maxls": 50},
+            )
+            n_iter += int(res.nit)
+            jac = res.jac
+            if bounds is not None:  # the projected gradient: no component pushing out of the box
+                jac = np.where(res.x <= lower, np.minimum(jac, 0), np.where(res.x >= upper, np.maximum(jac, 0), jac))
+            grad_max = float(np.max(np.abs(jac))) if jac.size else 0.0
+            # scipy also stops on a tiny relative decrease of f; only the gradient counts here. A stop
+            # short of tol with iterations left is often the curvature memory gone stale on an
+            # ill-conditioned objective: a fresh start from there goes on.
+            if grad_max <= self.tol or n_iter >= self.max_iter or res.nit == 0:
+                break
+            x = res.x
         converged = bool(grad_max <= self.tol)
-        return Result(res.x, int(res.nit), converged, float(res.fun), grad_max, str(res.message))
+        return Result(res.x, n_iter, converged, float(res.fun), grad_max, str(res.message))
