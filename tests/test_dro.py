@@ -156,3 +156,20 @@ def test_worst_group_scorer_selects_by_the_worst_group():
     fold = GroupDROClassifier(LogisticClassifier(C=C)).fit(X[train], y[train], groups=g[train])
     expected = -worst_group_loss(y[test], fold.predict_proba(X[test]), g[test])
     assert search.cv_results_["split0_test_score"][0] == pytest.approx(expected, rel=1e-10)
+
+
+def test_group_dro_of_a_robust_model_equalises_the_worst_case_losses():
+    from sklogloss.estimators.dro import per_sample_losses
+
+    X, y, g = spurious(n=600)
+    base = LogisticClassifier(adversarial_epsilon=0.1)
+    dro = GroupDROClassifier(base).fit(X, y, groups=g)
+    losses = per_sample_losses(dro.estimator_, X, y)
+    # The per-sample losses are the worst-case ones: the clean log loss at the FGSM points.
+    from sklogloss.adversarial import fgsm
+
+    P = dro.estimator_.predict_proba(fgsm(dro.estimator_, X, y, 0.1))[np.arange(len(y)), y]
+    np.testing.assert_allclose(losses, -np.log(P), rtol=1e-9)
+    group_losses = np.array([losses[g == k].mean() for k in (0, 1)])
+    np.testing.assert_allclose(dro.group_losses_, group_losses, rtol=1e-10)
+    assert dro.dro_gap_ <= 1e-6

@@ -165,9 +165,9 @@ def run_solver(estimator, objective, coef0, solver, label=""):
     with objective.solver_context():
         result = instance.solve(objective, coef0)
         if not result.converged and not objective.convex and solver in ("newton-cholesky", "newton-cg") \
-                and max_iter > 0:
+                and 0 < result.n_iter < max_iter:
             # Non-convex (focal): a Newton method can stall where the curvature is
-            # indefinite; L-BFGS goes on from where it stopped.
+            # indefinite; L-BFGS goes on from where it stopped (not after max_iter: the user's limit).
             rest = SOLVERS["lbfgs"](tol=estimator.tol, verbose=estimator.verbose).solve(objective, result.coef)
             result = Result(rest.coef, result.n_iter + rest.n_iter, rest.converged, rest.objective,
                             rest.grad_max, rest.message + f" (L-BFGS after {solver})")

@@ -7,6 +7,7 @@ import scipy.optimize
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
+from ..objective.adversarial import AdversarialObjective
 from ..utils._sklearn import HasMethods, Interval
 from ..utils.validation import check_sample_weight
 from ._base import _fit_context, warn_user
@@ -19,7 +20,8 @@ def per_sample_losses(estimator, X, y):
     """Each sample's training loss under a fitted estimator of this package (summed over its problems).
 
     The loss its objectives minimise per unit of sample weight: the
-    (smoothed, focal, class-weighted) cross-entropy; for a one-vs-rest
+    (smoothed, focal, class-weighted) cross-entropy, at the worst case (or its
+    bound) with robust training; for a one-vs-rest
     :class:`~sklogloss.LogisticClassifier` the sum over the binary problems.
 
     Examples
@@ -37,7 +39,11 @@ def per_sample_losses(estimator, X, y):
     starts = estimator._objective_coef()
     total = np.zeros(objectives[0].n_samples)
     for objective, coef in zip(objectives, starts):
-        raw = objective.linear_predictor(coef)
+        if isinstance(objective, AdversarialObjective):  # robust training: the loss at the worst case
+            raw = objective.worst_case_scores(objective.lift(coef))
+            objective = objective.base
+        else:
+            raw = objective.linear_predictor(coef)
         total += objective.sample_weight * objective.loss_fn.loss(objective.y, raw)
     return total
 
