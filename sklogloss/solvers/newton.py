@@ -278,13 +278,13 @@ class NewtonCholeskySolver(NewtonSolver):
         self.null_basis = objective.null_space()
 
     def update_gradient_hessian(self):
-        if self.hess_obj is self.obj:
-            self.grad, self.hessian = self.obj.gradient_hessian(self.coef, self.raw, state=self.known_state)
-        else:
-            self.grad = self.gradient_at_coef()
-            self.hessian = self.curvature.update(self.coef, self.grad)
+        """Set ``grad``; the full Hessian waits for :meth:`inner_solve` (none is formed at the solution)."""
+        self.grad = self.gradient_at_coef()
+        self.hessian = None if self.hess_obj is self.obj else self.curvature.update(self.coef, self.grad)
 
     def inner_solve(self):
+        if self.hessian is None:
+            self.hessian = self.obj.gradient_hessian(self.coef, self.raw, gradient=False, state=self.known_state)[1]
         g, N = self.grad, self.null_basis
         if N.shape[1]:  # see deflate: g is orthogonal to N up to rounding
             g = g - N @ (N.T @ g)
