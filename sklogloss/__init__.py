@@ -4,11 +4,13 @@ from .estimators import (
     GroupDROClassifier,
     HurdleRegressor,
     LogisticClassifier,
+    LogisticClassifierCV,
     NoiseCorrectedClassifier,
     SoftmaxClassifier,
+    SoftmaxClassifierCV,
 )
 
 __version__ = "0.1.0"
 
-__all__ = ["GroupDROClassifier", "HurdleRegressor", "LogisticClassifier", "NoiseCorrectedClassifier",
-           "SoftmaxClassifier", "__version__"]
+__all__ = ["GroupDROClassifier", "HurdleRegressor", "LogisticClassifier", "LogisticClassifierCV",
+           "NoiseCorrectedClassifier", "SoftmaxClassifier", "SoftmaxClassifierCV", "__version__"]
