@@ -121,6 +121,23 @@ class _PathCVMixin:
     #: The estimator fitted along the path (its class).
     _path_class = None
 
+    def __init__(self, Cs=10, l1_ratios=None, fit_intercept=True, cv=None, scoring=None, class_weight=None,
+                 label_smoothing=0.0, solver="auto", tol=1e-8, max_iter=None, n_jobs=None, verbose=0,
+                 refit=True):
+        self.Cs = Cs
+        self.l1_ratios = l1_ratios
+        self.fit_intercept = fit_intercept
+        self.cv = cv
+        self.scoring = scoring
+        self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+        self.refit = refit
+
     def _path_estimator(self, class_weight, **params):
         """The underlying estimator with this estimator's parameters (class weights as fitted)."""
         base = {name: getattr(self, name) for name in _BASE_PARAMETERS}
@@ -396,23 +413,6 @@ class LogisticClassifierCV(_PathCVMixin, LogisticClassifier):
     _parameter_constraints = _PathCVMixin._parameter_constraints
     _path_class = LogisticClassifier
 
-    def __init__(self, Cs=10, l1_ratios=None, fit_intercept=True, cv=None, scoring=None, class_weight=None,
-                 label_smoothing=0.0, solver="auto", tol=1e-8, max_iter=None, n_jobs=None, verbose=0,
-                 refit=True):
-        self.Cs = Cs
-        self.l1_ratios = l1_ratios
-        self.fit_intercept = fit_intercept
-        self.cv = cv
-        self.scoring = scoring
-        self.class_weight = class_weight
-        self.label_smoothing = label_smoothing
-        self.solver = solver
-        self.tol = tol
-        self.max_iter = max_iter
-        self.n_jobs = n_jobs
-        self.verbose = verbose
-        self.refit = refit
-
     def _refit_parameters(self):
         return {"n_jobs": self.n_jobs}
 
@@ -453,20 +453,3 @@ class SoftmaxClassifierCV(_PathCVMixin, SoftmaxClassifier):
 
     _parameter_constraints = _PathCVMixin._parameter_constraints
     _path_class = SoftmaxClassifier
-
-    def __init__(self, Cs=10, l1_ratios=None, fit_intercept=True, cv=None, scoring=None, class_weight=None,
-                 label_smoothing=0.0, solver="auto", tol=1e-8, max_iter=None, n_jobs=None, verbose=0,
-                 refit=True):
-        self.Cs = Cs
-        self.l1_ratios = l1_ratios
-        self.fit_intercept = fit_intercept
-        self.cv = cv
-        self.scoring = scoring
-        self.class_weight = class_weight
-        self.label_smoothing = label_smoothing
-        self.solver = solver
-        self.tol = tol
-        self.max_iter = max_iter
-        self.n_jobs = n_jobs
-        self.verbose = verbose
-        self.refit = refit
