@@ -239,13 +239,13 @@ def pgd(estimator, X, y, epsilon, norm="inf", n_steps=20, step_size=None, random
     Returns
     -------
     ndarray of shape (n_samples, n_features)
-        The perturbed inputs (float64), each within ``epsilon`` of its row of ``X``.
+        The inputs after the last step (float64), each in the ball around its row of ``X``.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from sklogloss import LogisticClassifier
     >>> from sklogloss.adversarial import pgd
+    >>> from sklogloss import LogisticClassifier
     >>> X = np.array([[-1.0, 0.5], [0.0, -1.0], [1.0, 2.0], [2.0, 0.5], [0.5, 0.0]])
     >>> y = np.array([0, 0, 1, 1, 0])
     >>> clf = LogisticClassifier(C=2.0).fit(X, y)

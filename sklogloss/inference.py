@@ -701,12 +701,14 @@ def likelihood_ratio_test(full_estimator, restricted_estimator, X_full, X_restri
 
     Examples
     --------
+    Two weights that do not matter (the labels depend on the first feature only):
+
     >>> import numpy as np
-    >>> from sklogloss import LogisticClassifier
     >>> from sklogloss.inference import likelihood_ratio_test
-    >>> rng = np.random.default_rng(0)
-    >>> X = rng.normal(size=(500, 3))
-    >>> y = (rng.random(500) < 1 / (1 + np.exp(-X[:, 0]))).astype(int)
+    >>> from sklogloss import LogisticClassifier
+    >>> X = np.random.default_rng(0).normal(size=(500, 3))
+    >>> u = np.random.default_rng(1).random(500)
+    >>> y = (u < 1 / (1 + np.exp(-X[:, 0]))).astype(int)
     >>> full = LogisticClassifier(C=np.inf).fit(X, y)
     >>> restricted = LogisticClassifier(C=np.inf).fit(X[:, :1], y)
     >>> t = likelihood_ratio_test(full, restricted, X, X[:, :1], y)
