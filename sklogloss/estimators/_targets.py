@@ -239,12 +239,17 @@ class ProbabilityTargets(LabelTargets):
             y = column_or_1d(y, warn=True)
         if y.ndim == 2:
             return "proba", np.arange(y.shape[1]), self._probabilities(y)
-        if type_of_target(y, input_name="y") == "continuous":
+        target_type = type_of_target(y, input_name="y")
+        if target_type == "continuous":
             raise ValueError(
                 "Unknown label type: continuous. SoftmaxClassifier takes class labels (ints or "
                 "strings) or an (n_samples, n_classes) matrix of class probabilities; for the "
                 "probability of one class use LogisticClassifier.")
-        return super()._encode(y, classes)
+        if target_type not in ("binary", "multiclass"):
+            # check_classification_targets' test, without a second type_of_target pass.
+            raise ValueError(f"Unknown label type: {target_type}. Pass class labels (integers or strings) or "
+                             "an (n_samples, n_classes) matrix of class probabilities.")
+        return ("labels", *self._labels(y, classes))
 
     @staticmethod
     def _probabilities(y):
