@@ -496,8 +496,13 @@ def expected_calibration_error(y_true, y_prob, n_bins=10, strategy="uniform", sa
     0.233333
     """
     curves = _reliability_curves(y_true, y_prob, n_bins, strategy, sample_weight, kind)
-    eces = [float(np.sum(w * np.abs(obs - pred))) for pred, obs, w in curves]
+    eces = [_table_ece(*curve) for curve in curves]
     return eces[0] if len(eces) == 1 else float(np.mean(eces))
+
+
+def _table_ece(mean_predicted, observed, weight):
+    """The ECE of one reliability table (:func:`calibration_table`'s three arrays)."""
+    return float(np.sum(weight * np.abs(observed - mean_predicted)))
 
 
 def maximum_calibration_error(y_true, y_prob, n_bins=10, strategy="uniform", sample_weight=None, kind="top-label"):

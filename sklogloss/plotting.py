@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .metrics import calibration_table, expected_calibration_error
+from .metrics import _table_ece, calibration_table
 
 __all__ = ["ReliabilityDisplay", "plot_reliability_diagram"]
 
@@ -191,7 +191,7 @@ class ReliabilityDisplay:
         if len(shape) == 2 and shape[1] > 2:
             raise ValueError(_BINARY_ONLY.format(what=f"y_prob with {shape[1]} columns"))
         prob_pred, prob_true, weight = calibration_table(y_true, y_prob, n_bins, strategy, sample_weight)
-        ece = expected_calibration_error(y_true, y_prob, n_bins, strategy, sample_weight)
+        ece = _table_ece(prob_pred, prob_true, weight)  # expected_calibration_error's, from the drawn table
         p = np.asarray(y_prob, dtype=np.float64)
         disp = cls(prob_true, prob_pred, p[:, 1] if p.ndim == 2 else p, ece=ece, bin_weight=weight,
                    estimator_name=name, n_bins=n_bins, strategy=strategy)
