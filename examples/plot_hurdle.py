@@ -16,8 +16,9 @@ of R's ``pscl::hurdle``). This example uses the RAND Health Insurance
 Experiment data shipped with statsmodels (``randhie``: 20,190 person-years,
 ``mdvis`` = number of outpatient visits to a doctor), compares the expected
 frequency of each count under a plain Poisson GLM and under Poisson and
-negative binomial hurdles (a "rootogram"), and compares their held-out
-log-likelihoods.
+negative binomial hurdles (a "rootogram"), compares their held-out
+log-likelihoods, and runs the tests R users know from pscl: Vuong's test of
+the hurdle against the plain Poisson model and the Wald test of "no hurdle".
 """
 
 import matplotlib.pyplot as plt
@@ -27,7 +28,7 @@ from sklearn.linear_model import PoissonRegressor
 from sklearn.model_selection import train_test_split
 from statsmodels.datasets import randhie
 
-from sklogloss import HurdleRegressor
+from sklogloss import HurdleRegressor, RootogramDisplay, hurdle_test, vuong_test
 
 # %%
 # The data
@@ -73,31 +74,22 @@ print("zero part, logit weights:", hurdle_nb.zero_estimator_.coef_.ravel().round
 
 max_count = 20
 k = np.arange(max_count + 1)
-observed = np.bincount(np.minimum(y_test, max_count + 1), minlength=max_count + 2)[: max_count + 1]
-expected = {
-    "Poisson GLM": stats.poisson.pmf(k[None, :], glm.predict(X_test)[:, None]).sum(axis=0),
-    "Poisson hurdle": hurdle_poisson.predict_pmf(X_test, max_count).sum(axis=0),
-    "NB hurdle": hurdle_nb.predict_pmf(X_test, max_count).sum(axis=0),
-}
-
 fig, axes = plt.subplots(1, 3, figsize=(12, 3.8), sharey=True)
-for ax, (name, freq) in zip(axes, expected.items(), strict=True):
-    # Hanging rootogram: bars of sqrt(observed) hang from the curve sqrt(expected).
-    ax.bar(k, np.sqrt(observed), bottom=np.sqrt(freq) - np.sqrt(observed), color="0.75",
-           edgecolor="0.4", label="observed")
-    ax.plot(k, np.sqrt(freq), "o-", color="C3", label="expected")
-    ax.axhline(0, color="k", lw=0.8)
-    ax.set_title(name)
-    ax.set_xlabel("count")
-axes[0].set_ylabel("sqrt(frequency)")
-axes[0].legend()
+# The GLM has no predict_pmf: its Poisson probabilities go to from_predictions.
+glm_pmf = stats.poisson.pmf(k[None, :], glm.predict(X_test)[:, None])
+RootogramDisplay.from_predictions(y_test, glm_pmf, name="Poisson GLM", ax=axes[0])
+RootogramDisplay.from_estimator(hurdle_poisson, X_test, y_test, max_count=max_count, name="Poisson hurdle",
+                                ax=axes[1])
+RootogramDisplay.from_estimator(hurdle_nb, X_test, y_test, max_count=max_count, name="NB hurdle", ax=axes[2])
+for ax in axes[1:]:
+    ax.set_ylabel("")
 fig.suptitle("Hanging rootograms on the test half: bars should end at zero")
 fig.tight_layout()
 
 # %%
 # Held-out log-likelihood
 # -----------------------
-# :meth:`~sklogloss.estimators.hurdle.HurdleRegressor.score_samples` returns
+# :meth:`~sklogloss.HurdleRegressor.log_likelihood` returns
 # ``log P(y_i | x_i)``; its mean on the test half ranks the models by how
 # well they predict whole distributions, not only means. ``score`` is the
 # :math:`R^2` of the expected count: it does not tell the models apart (the
@@ -106,8 +98,8 @@ fig.tight_layout()
 
 loglik = {
     "Poisson GLM": stats.poisson.logpmf(y_test, glm.predict(X_test)).mean(),
-    "Poisson hurdle": hurdle_poisson.score_samples(X_test, y_test).mean(),
-    "NB hurdle": hurdle_nb.score_samples(X_test, y_test).mean(),
+    "Poisson hurdle": hurdle_poisson.log_likelihood(X_test, y_test).mean(),
+    "NB hurdle": hurdle_nb.log_likelihood(X_test, y_test).mean(),
 }
 r2 = {
     "Poisson GLM": glm.score(X_test, y_test),
@@ -122,6 +114,26 @@ ax.plot(list(loglik.values()), list(loglik), "o", markersize=9)
 ax.set_xlabel("mean held-out log-likelihood (higher is better)")
 ax.grid(axis="x", alpha=0.4)
 fig.tight_layout()
+
+# %%
+# Vuong's test and the test of "no hurdle"
+# ----------------------------------------
+# A logit hurdle and the plain Poisson model are not nested, so pscl users
+# compare them with Vuong's test (``pscl::vuong``): a positive statistic
+# favours the first model, here by far, also after the AIC and BIC
+# corrections for the hurdle's extra coefficients.
+
+print(vuong_test(hurdle_poisson, glm, X_train, y_train))
+
+# %%
+# pscl's ``hurdletest`` asks whether the zero hurdle's coefficients equal the
+# count model's, in which case the hurdle is the plain count model. With a
+# logit zero part this holds for the geometric count distribution, whose own
+# probability of a positive count is the logistic function of ``log(mu)``
+# (see :func:`~sklogloss.inference.hurdle_test`).
+
+hurdle_geometric = HurdleRegressor(count_distribution="geometric").fit(X_train, y_train)
+print(hurdle_test(hurdle_geometric, X_train, y_train))
 
 # %%
 # What each part says

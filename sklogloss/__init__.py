@@ -9,8 +9,11 @@ from .estimators import (
     SoftmaxClassifier,
     SoftmaxClassifierCV,
 )
+from .inference import VuongResult, hurdle_test, vuong_test
+from .plotting import RootogramDisplay
 
 __version__ = "0.1.0"
 
 __all__ = ["GroupDROClassifier", "HurdleRegressor", "LogisticClassifier", "LogisticClassifierCV",
-           "NoiseCorrectedClassifier", "SoftmaxClassifier", "SoftmaxClassifierCV", "__version__"]
+           "NoiseCorrectedClassifier", "RootogramDisplay", "SoftmaxClassifier", "SoftmaxClassifierCV", "VuongResult",
+           "__version__", "hurdle_test", "vuong_test"]

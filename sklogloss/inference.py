@@ -17,6 +17,11 @@ penalty an objective is ``f = sum_i s_i loss_i / S`` (``S = sum_i s_i``,
 Hessian, and the score of observation ``i`` is the loss's gradient with respect
 to its raw scores times ``[x_i, 1]``.
 
+For a :class:`~sklogloss.HurdleRegressor` there are R's pscl tests as well:
+:func:`hurdle_test` (``hurdletest``, the Wald test of "no hurdle") and
+:func:`vuong_test` (``vuong``, the hurdle against a non-nested plain count
+model).
+
 Sample weights are frequency weights, as everywhere in the package: an integer
 weight is the same as repeating the row; class weights multiply the loss of
 each observation. The small-sample factors count the observations as the sum
@@ -30,18 +35,20 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 from scipy import stats
+from sklearn.linear_model import PoissonRegressor
 from sklearn.utils.validation import check_is_fitted
 
 from .estimators import HurdleRegressor, LogisticClassifier, SoftmaxClassifier
-from .estimators._base import is_separated, validate_X
-from .estimators._targets import label_repr
+from .estimators._base import is_separated, validate_X, warn_user
+from .estimators._hurdle_features import take_columns
+from .estimators._targets import check_counts, label_repr
 from .losses import sigmoid
 from .losses.counts import ZeroTruncatedNegativeBinomialLoss
 from .objective import TruncatedNegBinObjective
 from .utils.validation import check_sample_weight
 
-__all__ = ["COV_TYPES", "InferenceSummary", "TestResult", "likelihood_ratio_test", "predict_proba_interval",
-           "summary", "wald_test"]
+__all__ = ["COV_TYPES", "InferenceSummary", "TestResult", "VuongResult", "hurdle_test", "likelihood_ratio_test",
+           "predict_proba_interval", "summary", "vuong_test", "wald_test"]
 
 #: The covariance types of :func:`summary`.
 COV_TYPES = ("nonrobust", "HC0", "HC1", "cluster")
@@ -225,7 +232,7 @@ def _count_part(hurdle, obj, Xd, pos, features):
         raise ValueError("Every positive count is 1: the count part's maximum-likelihood estimate does not "
                          "exist (mu -> 0) and its information vanishes. Make inferences on the zero part alone "
                          "(a LogisticClassifier of y > 0).")
-    raw = obj.linear_predictor(coef, exact=True)
+    raw = obj.loss_scores(coef, exact=True)  # log(mu), the offset included
     names = ["count_" + n for n in _dof_names(features, base.fit_intercept)]
     if negbin:
         loss = ZeroTruncatedNegativeBinomialLoss(theta=float(np.exp(coef[-1])))
@@ -238,7 +245,7 @@ def _count_part(hurdle, obj, Xd, pos, features):
                  np.flatnonzero(pos), base.sample_weight)
 
 
-def _model(estimator, X, y, sample_weight):
+def _model(estimator, X, y, sample_weight, offset=None, exposure=None):
     """``(kind, parts, freq, description)`` of a fitted model on ``(X, y)``; ValueError if unsupported."""
     if isinstance(estimator, HurdleRegressor):
         kind = "hurdle"
@@ -252,20 +259,29 @@ def _model(estimator, X, y, sample_weight):
             f"{type(estimator).__name__} (for a Pipeline, pass its last step and the transformed data: "
             "pipe[-1], pipe[:-1].transform(X)).")
     check_is_fitted(estimator)
+    if kind != "hurdle" and (offset is not None or exposure is not None):
+        raise ValueError(f"offset and exposure are the count part's of a HurdleRegressor; "
+                         f"{type(estimator).__name__} has none. Drop them.")
     if kind == "hurdle":
         _refuse_penalised(estimator)
         zero = estimator.zero_estimator_
         if type(zero) is not LogisticClassifier:
             raise ValueError(f"The hurdle's zero part is a {type(zero).__name__}; inference supports the default "
                              "zero part (zero_estimator=None, a LogisticClassifier).")
-        count_obj = estimator._make_objective(X, y, sample_weight)  # validates X (names included), y, weights
+        # validates X (names included), y, weights and the offset
+        count_obj = estimator._make_objective(X, y, sample_weight, offset=offset, exposure=exposure)
         Xa = validate_X(estimator, X, reset=False)
         features = _feature_names(estimator, Xa.shape[1])
-        Xd = _with_intercept(Xa, estimator.fit_intercept)  # the default zero part's fit_intercept too
+        zf, cf = estimator.zero_features_, estimator.count_features_
+        Xz, Xc = take_columns(Xa, zf), take_columns(Xa, cf)
         pos = np.asarray(y, dtype=np.float64).ravel() > 0
-        zero_part = _classifier_part(zero, Xa, pos.astype(np.int64), sample_weight, Xd, features,
+        # The default zero part's fit_intercept is the hurdle's.
+        zero_part = _classifier_part(zero, Xz, pos.astype(np.int64), sample_weight,
+                                     _with_intercept(Xz, estimator.fit_intercept), [features[j] for j in zf],
                                      prefix="zero_", what=" (zero part)")
-        parts = [zero_part, _count_part(estimator, count_obj, Xd, pos, features)]
+        count_part = _count_part(estimator, count_obj, _with_intercept(Xc, estimator.fit_intercept), pos,
+                                 [features[j] for j in cf])
+        parts = [zero_part, count_part]
         description = (f"HurdleRegressor ({estimator.count_distribution}): zero part logit P(y > 0), "
                        "count part log(mu)")
     else:
@@ -421,7 +437,8 @@ class InferenceSummary:
         q = stats.norm.ppf(1.0 - self.alpha / 2.0)
         self.ci_low = self.coef - q * self.std_err
         self.ci_high = self.coef + q * self.std_err
-        self._binary = None  # (estimator, coefficient slice, fit_intercept) for predict_proba_interval
+        # (estimator, coefficient slice, fit_intercept, columns of X or None) for predict_proba_interval
+        self._binary = None
 
     def __repr__(self):
         return f"<InferenceSummary: {self.coef.size} coefficients, cov_type={self.cov_type!r}>"
@@ -479,7 +496,8 @@ class InferenceSummary:
                              "ci_low": self.ci_low, "ci_high": self.ci_high}, index=self.names)
 
 
-def summary(estimator, X, y, sample_weight=None, cov_type="nonrobust", groups=None, alpha=0.05):
+def summary(estimator, X, y, sample_weight=None, cov_type="nonrobust", groups=None, alpha=0.05, *, offset=None,
+            exposure=None):
     """Standard errors of a fitted model's coefficients from its Fisher information.
 
     Parameters
@@ -508,6 +526,8 @@ def summary(estimator, X, y, sample_weight=None, cov_type="nonrobust", groups=No
         Cluster labels, for ``cov_type="cluster"`` only.
     alpha : float, default=0.05
         The intervals are ``1 - alpha`` confidence intervals.
+    offset, exposure : array-like of shape (n_samples,), default=None
+        A HurdleRegressor's count-part offset (or exposure) of the fit.
 
     Returns
     -------
@@ -535,8 +555,9 @@ def summary(estimator, X, y, sample_weight=None, cov_type="nonrobust", groups=No
       ``class c: x0`` for ``c`` in ``classes_[1:]``, the coefficients of class
       ``c`` minus those of ``classes_[0]`` (``coef_`` is centred across
       classes; its differences are what the data identify).
-    * Hurdle: ``zero_...`` (the logit of ``P(y > 0)``), then ``count_...``
-      (``log(mu)``) and, for the negative binomial, ``count_log(theta)``;
+    * Hurdle: ``zero_...`` (the logit of ``P(y > 0)``, a row per column of
+      ``zero_features_``), then ``count_...`` (``log(mu)``, a row per column
+      of ``count_features_``) and, for the negative binomial, ``count_log(theta)``;
       ``theta`` and its delta-method standard error ``theta * se(log(theta))``
       are attributes of the result. The parts' likelihoods are separate: the
       ``"nonrobust"`` covariance is block diagonal, and each part's block of
@@ -578,7 +599,7 @@ def summary(estimator, X, y, sample_weight=None, cov_type="nonrobust", groups=No
     if cov_type not in COV_TYPES:
         raise ValueError(f"cov_type must be one of {COV_TYPES}; got {cov_type!r}.")
     alpha = _check_alpha(alpha)
-    kind, parts, freq, description = _model(estimator, X, y, sample_weight)
+    kind, parts, freq, description = _model(estimator, X, y, sample_weight, offset, exposure)
     codes = _group_codes(groups, freq.size, cov_type)
     cov, n_groups = _covariance(parts, cov_type, freq, codes)
     names = [name for part in parts for name in part.names]
@@ -591,9 +612,10 @@ def summary(estimator, X, y, sample_weight=None, cov_type="nonrobust", groups=No
                               n_groups=n_groups, log_likelihood=sum(part.loglik for part in parts),
                               theta=theta, theta_std_err=theta_se)
     if kind == "binary" or (kind == "softmax" and len(estimator.classes_) == 2):
-        result._binary = (estimator, slice(0, coef.size), estimator.fit_intercept)
+        result._binary = (estimator, slice(0, coef.size), estimator.fit_intercept, None)
     elif kind == "hurdle":
-        result._binary = (estimator, slice(0, len(parts[0].names)), estimator.zero_estimator_.fit_intercept)
+        result._binary = (estimator, slice(0, len(parts[0].names)), estimator.zero_estimator_.fit_intercept,
+                          estimator.zero_features_)
     return result
 
 
@@ -673,6 +695,110 @@ def wald_test(summary, R, q=None):
     return TestResult(statistic, df, float(stats.chi2.sf(statistic, df)))
 
 
+def hurdle_test(estimator, X, y, sample_weight=None, cov_type="nonrobust", groups=None):
+    """Wald test that no hurdle is needed: the zero part's coefficients equal the count part's.
+
+    R's ``pscl::hurdletest``. When the zero hurdle is the binary model of
+    ``y > 0`` that the count distribution itself implies, with the same
+    regressors, equal coefficients in the two parts make the hurdle model the
+    plain count model; the Wald statistic of the ``k`` restrictions
+    ``zero_j = count_j`` (every weight and the intercept) is chi-square with
+    ``k`` degrees of freedom under that hypothesis. pscl requires
+    ``zero.dist == dist`` for this reason.
+
+    Our zero part is a logit. For a geometric count part that is exactly the
+    count model's own zero hurdle: ``P(y > 0) = 1 - 1 / (1 + mu) = mu / (1 +
+    mu)``, the logistic function of ``log(mu)`` (pscl: the geometric and the
+    logit zero hurdles are the same model). So the test is defined for
+    ``count_distribution="geometric"`` and equals pscl's ``hurdletest`` of
+    ``hurdle(y ~ x, dist = "geometric", zero.dist = "geometric")``. For a
+    Poisson count part the no-hurdle zero model is the complementary log-log
+    of ``log(mu)``, for the negative binomial one that depends on ``theta``:
+    equal logit and ``log(mu)`` coefficients do not mean "no hurdle", and the
+    test refuses these models (compare them with the plain count model by
+    :func:`vuong_test` instead). It also refuses a fit with an offset: the
+    zero part has none, so its coefficients cannot equal the count part's
+    under the hypothesis.
+
+    Parameters
+    ----------
+    estimator : HurdleRegressor
+        Fitted with ``count_distribution="geometric"``, ``C=np.inf``, the
+        default zero part and the same columns for both parts
+        (``zero_features_`` equal to ``count_features_``).
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        The training data.
+    y : array-like of shape (n_samples,)
+        The training counts.
+    sample_weight : array-like of shape (n_samples,), default=None
+        The training sample weights.
+    cov_type : {"nonrobust", "HC0", "HC1", "cluster"}, default="nonrobust"
+        The covariance of the coefficients, as in :func:`summary` (pscl's
+        ``hurdletest(fm, vcov = sandwich)`` is ``"HC0"``).
+    groups : array-like of shape (n_samples,), default=None
+        Cluster labels, for ``cov_type="cluster"``.
+
+    Returns
+    -------
+    TestResult
+        ``statistic`` (chi-square), ``df`` (the number of coefficients of
+        each part) and ``p_value``; a small p-value says the zeros need a
+        hurdle.
+
+    Raises
+    ------
+    ValueError
+        For another estimator or count distribution, different columns in the
+        two parts, a fit with an offset, and whatever :func:`summary` refuses.
+
+    See Also
+    --------
+    wald_test : the general linear hypothesis on a :func:`summary`.
+
+    Examples
+    --------
+    Counts from a plain geometric regression (no hurdle), then with one:
+
+    >>> import numpy as np
+    >>> from sklogloss import HurdleRegressor
+    >>> from sklogloss.inference import hurdle_test
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(2000, 2))
+    >>> mu = np.exp(0.5 + X @ [0.4, -0.3])
+    >>> y = rng.geometric(1 / (1 + mu)) - 1  # geometric counts from 0
+    >>> model = HurdleRegressor(count_distribution="geometric").fit(X, y)
+    >>> t = hurdle_test(model, X, y)
+    >>> t.df, bool(t.p_value > 0.05)
+    (3, True)
+    >>> y_hurdle = np.where(rng.random(2000) < 0.3, 0, np.maximum(y, 1))
+    >>> model = HurdleRegressor(count_distribution="geometric").fit(X, y_hurdle)
+    >>> bool(hurdle_test(model, X, y_hurdle).p_value < 1e-6)
+    True
+    """
+    if not isinstance(estimator, HurdleRegressor):
+        raise ValueError(f"hurdle_test needs a fitted HurdleRegressor; got {type(estimator).__name__}.")
+    check_is_fitted(estimator)
+    if estimator.count_distribution != "geometric":
+        raise ValueError(
+            f"hurdle_test needs count_distribution='geometric'; got {estimator.count_distribution!r}. With a logit "
+            "zero part, equal coefficients mean 'no hurdle' only when the count model's own P(y > 0) is a logit "
+            "of log(mu), which holds for the geometric (mu / (1 + mu)) and not for the Poisson (1 - exp(-mu)) or "
+            "the negative binomial. Refit with count_distribution='geometric', or compare the hurdle with the "
+            "plain count model by vuong_test.")
+    if not np.array_equal(estimator.zero_features_, estimator.count_features_):
+        raise ValueError(
+            f"hurdle_test needs the same columns in both parts; zero_features_ = {estimator.zero_features_.tolist()}"
+            f" and count_features_ = {estimator.count_features_.tolist()}. Refit with zero_features=None and "
+            "count_features=None (or equal selections).")
+    if getattr(estimator, "_fitted_with_offset", False):
+        raise ValueError(
+            "The hurdle was fitted with an offset, which enters its count part only: without the offset in the zero "
+            "part, equal coefficients are not the no-hurdle hypothesis. Refit without an offset for hurdle_test.")
+    s = summary(estimator, X, y, sample_weight=sample_weight, cov_type=cov_type, groups=groups)
+    k = s.coef.size // 2
+    return wald_test(s, np.hstack([np.eye(k), -np.eye(k)]))
+
+
 def likelihood_ratio_test(full_estimator, restricted_estimator, X_full, X_restricted, y, sample_weight=None):
     """Likelihood-ratio test of a restricted model nested in a full one.
 
@@ -738,6 +864,186 @@ def likelihood_ratio_test(full_estimator, restricted_estimator, X_full, X_restri
     return TestResult(statistic, int(df), float(stats.chi2.sf(statistic, df)))
 
 
+class VuongResult(NamedTuple):
+    """Vuong's test of two non-nested models: raw, AIC- and BIC-corrected statistics.
+
+    Each statistic is asymptotically standard normal under the hypothesis
+    that the models are equally close to the truth; a positive one favours
+    ``model_a``. Each p-value is one-sided, in the direction of its
+    statistic's sign (as pscl's ``vuong`` prints them). ``str()`` prints
+    pscl's table.
+
+    Examples
+    --------
+    >>> from sklogloss.inference import VuongResult
+    >>> r = VuongResult(2.5, 0.0062, 1.9, 0.0287, -0.4, 0.3446, 100, (6, 3))
+    >>> r.statistic_bic, r.n_params
+    (-0.4, (6, 3))
+    >>> print(r)  # doctest: +NORMALIZE_WHITESPACE
+    Vuong non-nested hypothesis test (asymptotically N(0, 1) under the null that the models are indistinguishable)
+                   Vuong z-statistic                H_A    p-value
+    Raw                        2.500  model_a > model_b     0.0062
+    AIC-corrected              1.900  model_a > model_b     0.0287
+    BIC-corrected             -0.400  model_b > model_a     0.3446
+    """
+
+    statistic: float
+    p_value: float
+    statistic_aic: float
+    p_value_aic: float
+    statistic_bic: float
+    p_value_bic: float
+    n_obs: int
+    n_params: tuple
+
+    def __str__(self):
+        lines = ["Vuong non-nested hypothesis test (asymptotically N(0, 1) under the null that the models are "
+                 "indistinguishable)", f"{'':14} {'Vuong z-statistic':>17} {'H_A':>18} {'p-value':>10}"]
+        for label, v, p in [("Raw", self.statistic, self.p_value), ("AIC-corrected", self.statistic_aic,
+                            self.p_value_aic), ("BIC-corrected", self.statistic_bic, self.p_value_bic)]:
+            ha = "model_a > model_b" if v > 0 else "model_b > model_a"
+            p_text = f"{p:10.4f}" if p >= 1e-4 else f"{p:10.3g}"
+            lines.append(f"{label:14} {v:17.3f} {ha:>18} {p_text}")
+        return "\n".join(lines)
+
+
+def _vuong_loglik(model, X, y, offset, exposure, n_params, which):
+    """Per-sample log-likelihoods of ``model`` on ``(X, y)`` and its number of coefficients."""
+    if isinstance(model, HurdleRegressor):
+        check_is_fitted(model)
+        ll = model.log_likelihood(X, y, offset=offset, exposure=exposure)
+        if n_params is None:
+            if model.zero_estimator is not None:
+                raise ValueError(f"{which} has a custom zero estimator, whose number of coefficients is unknown here; "
+                                 "pass n_params.")
+            n_params = model.zero_features_.size + model.count_features_.size + 2 * model.fit_intercept
+    elif isinstance(model, PoissonRegressor):
+        check_is_fitted(model)
+        ll = stats.poisson.logpmf(y, model.predict(X))
+        if n_params is None:
+            n_params = model.n_features_in_ + model.fit_intercept
+    elif hasattr(model, "fit") or hasattr(model, "predict"):
+        raise ValueError(f"{which} is a {type(model).__name__}; vuong_test takes a fitted HurdleRegressor, a fitted "
+                         "sklearn.linear_model.PoissonRegressor, or the model's per-sample log-likelihoods (with "
+                         "n_params), e.g. a statsmodels result's res.model.loglikeobs(res.params).")
+    else:
+        ll = np.asarray(model, dtype=np.float64)
+        if ll.shape != y.shape:
+            raise ValueError(f"{which}'s per-sample log-likelihoods must have one value per sample, shape {y.shape}; "
+                             f"got shape {ll.shape}.")
+        if n_params is None:
+            raise ValueError(f"{which} is given as per-sample log-likelihoods: pass its number of coefficients in "
+                             "n_params (as pscl counts them: the regression coefficients, not theta).")
+    if isinstance(n_params, bool) or not isinstance(n_params, (int, np.integer)) or n_params < 0:
+        raise ValueError(f"The number of coefficients of {which} must be a non-negative integer; got {n_params!r}.")
+    return np.asarray(ll, dtype=np.float64), int(n_params)
+
+
+def vuong_test(model_a, model_b, X, y, *, offset=None, exposure=None, n_params=None):
+    """Vuong's test of two non-nested count models, e.g. a hurdle against the plain Poisson.
+
+    R's ``pscl::vuong(m1, m2)``. With ``m_i = log p_a(y_i | x_i) - log
+    p_b(y_i | x_i)`` the per-sample log-likelihood differences, ``n`` their
+    number and ``s`` their standard deviation (``ddof=1``), the statistics
+    are::
+
+        raw = sum(m) / (s * sqrt(n))
+        AIC-corrected: (sum(m) - (k_a - k_b)) / (s * sqrt(n))
+        BIC-corrected: (sum(m) - (k_a - k_b) * log(n) / 2) / (s * sqrt(n))
+
+    with ``k`` each model's number of coefficients; each is asymptotically
+    standard normal when the models are equally close to the truth. A
+    positive statistic favours ``model_a``; its p-value is ``P(Z > |v|)``,
+    one-sided in the direction of the sign, as pscl prints it. A hurdle and
+    the plain count model are not nested (no coefficients of the hurdle give
+    the plain Poisson's zeros with a logit zero part), which is why this test
+    and not a likelihood ratio is the comparison pscl users run. Samples whose
+    difference is not finite (a probability of 0) are dropped with a warning,
+    as pscl does.
+
+    Parameters
+    ----------
+    model_a, model_b : HurdleRegressor, PoissonRegressor or array-like of shape (n_samples,)
+        Each a fitted :class:`~sklogloss.HurdleRegressor`
+        (:meth:`~sklogloss.HurdleRegressor.log_likelihood`; ``k`` = the
+        coefficients and intercepts of both parts, ``theta`` not counted, as
+        pscl's ``length(coef(m))``), a fitted
+        :class:`sklearn.linear_model.PoissonRegressor` (the plain Poisson,
+        R's ``glm(family = poisson)``: the Poisson log-probability of ``y`` at
+        its ``predict``; ``k = n_features_in_ + fit_intercept``), or the
+        per-sample log-likelihoods of any other model on ``(X, y)``, with its
+        ``k`` in ``n_params`` (a statsmodels result ``res``:
+        ``res.model.loglikeobs(res.params)``; for its negative binomial,
+        ``k = len(res.params) - 1`` without the dispersion, as pscl counts
+        ``MASS::glm.nb``).
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        The samples (passed to the fitted models).
+    y : array-like of shape (n_samples,)
+        The observed counts.
+    offset, exposure : array-like of shape (n_samples,), default=None
+        The count-part offset (or exposure) of the HurdleRegressor models.
+    n_params : tuple of (int or None, int or None), default=None
+        ``(k_a, k_b)``; ``None`` entries are taken from the models (required
+        for log-likelihoods given as arrays and a hurdle with a custom zero
+        estimator).
+
+    Returns
+    -------
+    VuongResult
+        ``statistic``, ``p_value`` (raw), ``statistic_aic``, ``p_value_aic``,
+        ``statistic_bic``, ``p_value_bic``, ``n_obs`` and ``n_params``.
+
+    Raises
+    ------
+    ValueError
+        For other models, log-likelihoods of the wrong shape, missing or bad
+        ``n_params``, counts that are not non-negative integers, and models
+        that give the same log-likelihood to every sample.
+
+    Examples
+    --------
+    Counts with extra zeros: the hurdle beats the plain Poisson.
+
+    >>> import numpy as np
+    >>> from sklearn.linear_model import PoissonRegressor
+    >>> from sklogloss import HurdleRegressor
+    >>> from sklogloss.inference import vuong_test
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(1000, 2))
+    >>> y = np.where(rng.random(1000) < 0.4, 0, rng.poisson(np.exp(1 + 0.3 * X[:, 0])))
+    >>> hurdle = HurdleRegressor().fit(X, y)
+    >>> poisson = PoissonRegressor(alpha=0.0).fit(X, y)
+    >>> result = vuong_test(hurdle, poisson, X, y)
+    >>> result.n_params, bool(result.statistic > 3), bool(result.p_value_bic < 1e-3)
+    ((6, 3), True, True)
+    """
+    y = check_counts(np.ravel(y)).astype(np.float64)
+    if n_params is None:
+        n_params = (None, None)
+    if not isinstance(n_params, (tuple, list)) or len(n_params) != 2:
+        raise ValueError(f"n_params must be a pair (k_a, k_b) (None entries from the models); got {n_params!r}.")
+    ll_a, k_a = _vuong_loglik(model_a, X, y, offset, exposure, n_params[0], "model_a")
+    ll_b, k_b = _vuong_loglik(model_b, X, y, offset, exposure, n_params[1], "model_b")
+    with np.errstate(invalid="ignore"):
+        m = ll_a - ll_b
+    good = np.isfinite(m)
+    if not np.all(good):
+        warn_user(f"vuong_test: {int(np.sum(~good))} samples have a non-finite log-likelihood difference (a predicted "
+                  "probability of 0); they are dropped, as pscl's vuong does.", UserWarning)
+        m = m[good]
+    n = int(m.size)
+    if n < 2:
+        raise ValueError(f"vuong_test needs at least 2 samples with finite log-likelihoods; got {n}.")
+    s = float(np.std(m, ddof=1))
+    if not s > 0:
+        raise ValueError("The two models give every sample the same log-likelihood difference (its standard deviation "
+                         "is 0): they cannot be told apart by Vuong's test (the same model twice?).")
+    total, dk, scale = float(m.sum()), float(k_a - k_b), s * np.sqrt(n)
+    v = [(total - c) / scale for c in (0.0, dk, dk * np.log(n) / 2.0)]
+    p = [float(stats.norm.sf(abs(vj))) for vj in v]
+    return VuongResult(float(v[0]), p[0], float(v[1]), p[1], float(v[2]), p[2], n, (k_a, k_b))
+
+
 def predict_proba_interval(summary, X, alpha=None):
     """Probabilities with pointwise confidence intervals (delta method on the log-odds).
 
@@ -778,8 +1084,9 @@ def predict_proba_interval(summary, X, alpha=None):
         raise ValueError("predict_proba_interval needs the summary(...) of a binary LogisticClassifier, a two-class "
                          "SoftmaxClassifier or a HurdleRegressor.")
     alpha = summary.alpha if alpha is None else _check_alpha(alpha)
-    estimator, rows, fit_intercept = summary._binary
-    Xd = _with_intercept(validate_X(estimator, X, reset=False), fit_intercept)
+    estimator, rows, fit_intercept, columns = summary._binary
+    Xv = validate_X(estimator, X, reset=False)
+    Xd = _with_intercept(Xv if columns is None else take_columns(Xv, columns), fit_intercept)
     b, V = summary.coef[rows], summary.cov[rows, rows]
     eta = np.asarray(Xd @ b).ravel()
     XV = Xd @ V

@@ -4,7 +4,7 @@ import numpy as np
 
 from .metrics import _table_ece, calibration_table
 
-__all__ = ["ReliabilityDisplay", "plot_reliability_diagram"]
+__all__ = ["ReliabilityDisplay", "RootogramDisplay", "plot_reliability_diagram"]
 
 _DIAGONAL_LABEL = "perfectly calibrated"
 _BINARY_ONLY = (
@@ -326,3 +326,265 @@ def plot_reliability_diagram(y_true, probas, n_bins=10, strategy="uniform", ax=N
     for name, p in probas.items():
         ReliabilityDisplay.from_predictions(y_true, p, n_bins=n_bins, strategy=strategy, name=name, ax=ax)
     return ax
+
+
+_ROOTOGRAM_STYLES = ("hanging", "standing")
+
+
+def _check_style(style):
+    if style not in _ROOTOGRAM_STYLES:
+        raise ValueError(f"style must be one of {_ROOTOGRAM_STYLES}; got {style!r}.")
+    return style
+
+
+class RootogramDisplay:
+    """Rootogram of a count model: square roots of the observed and expected frequency of each count.
+
+    For each count ``k = 0, ..., max_count`` the observed frequency is the
+    number (the sum of the sample weights) of samples with ``y = k`` and the
+    expected frequency is ``sum_i P(y_i = k | x_i)`` under the model. Both are
+    drawn on the square-root scale (Tukey's rootogram, as in Kleiber and
+    Zeileis 2016, R's ``countreg::rootogram``): the expected frequencies as a
+    curve, the observed ones as bars. In the ``"hanging"`` style the bars hang
+    from the curve, so a bar that ends above zero marks a count the model
+    over-predicts and one that ends below zero a count it under-predicts; in
+    the ``"standing"`` style the bars stand on zero. Build it with
+    :meth:`from_estimator` (a model with ``predict_pmf``, such as
+    :class:`~sklogloss.HurdleRegressor`) or :meth:`from_predictions`
+    (probabilities of any model); matplotlib is needed only to draw.
+
+    Parameters
+    ----------
+    counts : ndarray of shape (max_count + 1,)
+        The counts ``0, ..., max_count``.
+    observed : ndarray of shape (max_count + 1,)
+        Observed frequency of each count.
+    expected : ndarray of shape (max_count + 1,)
+        Expected frequency of each count.
+    style : {"hanging", "standing"}, default="hanging"
+        Where the bars start: hanging from the curve, or standing on zero.
+    estimator_name : str, default=None
+        Title of the Axes; None draws no title.
+
+    Attributes
+    ----------
+    bars_ : matplotlib.container.BarContainer
+        The bars: heights ``sqrt(observed)``, bottoms ``sqrt(expected) -
+        sqrt(observed)`` (hanging) or 0 (standing).
+    line_ : matplotlib.lines.Line2D
+        The curve ``sqrt(expected)``.
+    ax_ : matplotlib.axes.Axes
+        Axes with the rootogram.
+    figure_ : matplotlib.figure.Figure
+        Figure containing the rootogram.
+
+    See Also
+    --------
+    sklogloss.HurdleRegressor.predict_pmf : the probabilities of a hurdle model.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from sklogloss.plotting import RootogramDisplay
+    >>> pmf = np.array([[0.5, 0.3, 0.2], [0.2, 0.5, 0.3]])
+    >>> disp = RootogramDisplay.from_predictions([0, 2], pmf)
+    >>> disp.observed, disp.expected
+    (array([1., 0., 1.]), array([0.7, 0.8, 0.5]))
+    >>> [round(float(bar.get_height()), 3) for bar in disp.bars_]  # sqrt(observed)
+    [1.0, 0.0, 1.0]
+    >>> [round(float(bar.get_y()), 3) for bar in disp.bars_]  # sqrt(expected) - sqrt(observed)
+    [-0.163, 0.894, -0.293]
+    """
+
+    def __init__(self, counts, observed, expected, *, style="hanging", estimator_name=None):
+        self.counts = counts
+        self.observed = observed
+        self.expected = expected
+        self.style = style
+        self.estimator_name = estimator_name
+
+    def plot(self, ax=None, *, style=None, name=None, bar_kwargs=None, line_kwargs=None):
+        """Draw the rootogram.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure if None.
+        style : {"hanging", "standing"}, default=None
+            None uses ``self.style``.
+        name : str, default=None
+            Title; None uses ``estimator_name``.
+        bar_kwargs, line_kwargs : dict, default=None
+            Passed to :meth:`matplotlib.axes.Axes.bar` and
+            :meth:`matplotlib.axes.Axes.plot`.
+
+        Returns
+        -------
+        RootogramDisplay
+            ``self``, with ``bars_``, ``line_``, ``ax_`` and ``figure_`` set.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> from sklogloss.plotting import RootogramDisplay
+        >>> disp = RootogramDisplay([0, 1], [4.0, 1.0], [3.0, 2.0]).plot(style="standing", name="model")
+        >>> [float(bar.get_y()) for bar in disp.bars_], disp.ax_.get_title()
+        ([0.0, 0.0], 'model')
+        """
+        import matplotlib.pyplot as plt
+
+        style = _check_style(self.style if style is None else style)
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6, 4))
+        k = np.asarray(self.counts, dtype=np.float64)
+        root_obs = np.sqrt(np.asarray(self.observed, dtype=np.float64))
+        root_exp = np.sqrt(np.asarray(self.expected, dtype=np.float64))
+        bottom = root_exp - root_obs if style == "hanging" else np.zeros_like(root_obs)
+        self.bars_ = ax.bar(k, root_obs, bottom=bottom, **{"width": 0.8, "color": "0.75", "edgecolor": "0.35",
+                                                            "label": "observed", **(bar_kwargs or {})})
+        self.line_ = ax.plot(k, root_exp, **{"marker": "o", "color": "C3", "label": "expected",
+                                             **(line_kwargs or {})})[0]
+        ax.axhline(0.0, color="black", lw=0.8)
+        ax.set_xlabel("count")
+        ax.set_ylabel("sqrt(frequency)")
+        name = self.estimator_name if name is None else name
+        if name is not None:
+            ax.set_title(name)
+        ax.legend(loc="upper right", fontsize="small")
+        self.ax_, self.figure_ = ax, ax.figure
+        return self
+
+    @classmethod
+    def from_predictions(cls, y_true, pmf, *, sample_weight=None, style="hanging", name=None, ax=None):
+        """Rootogram from observed counts and predicted probabilities of each count.
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n_samples,)
+            Observed non-negative integer counts; those above ``max_count``
+            have no bar.
+        pmf : array-like of shape (n_samples, max_count + 1)
+            ``pmf[i, k] = P(y_i = k)`` under the model.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in both frequencies.
+        style : {"hanging", "standing"}, default="hanging"
+            Where the bars start.
+        name : str, default=None
+            Title of the Axes.
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure if None.
+
+        Returns
+        -------
+        RootogramDisplay
+            The drawn display; ``observed[k]`` is the weight of the samples
+            with ``y = k``, ``expected[k]`` is ``sample_weight @ pmf[:, k]``.
+
+        Raises
+        ------
+        ValueError
+            For counts that are not non-negative integers, a ``pmf`` of
+            another shape or with negative entries, bad weights or style.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import numpy as np
+        >>> from scipy import stats
+        >>> from sklogloss.plotting import RootogramDisplay
+        >>> mu = np.array([0.5, 1.0, 2.0])
+        >>> pmf = stats.poisson.pmf(np.arange(4)[None, :], mu[:, None])  # a plain Poisson model
+        >>> RootogramDisplay.from_predictions([0, 1, 3], pmf, style="standing").observed
+        array([1., 1., 0., 1.])
+        """
+        from .estimators._targets import check_counts
+        from .utils.validation import check_sample_weight
+
+        _check_style(style)
+        y = check_counts(np.ravel(np.asarray(y_true)))
+        pmf = np.asarray(pmf, dtype=np.float64)
+        if pmf.ndim != 2 or pmf.shape[0] != y.shape[0] or pmf.shape[1] < 1:
+            raise ValueError(f"pmf must have shape (n_samples, max_count + 1) = ({y.shape[0]}, K); got shape "
+                             f"{pmf.shape}.")
+        if not np.all(np.isfinite(pmf) & (pmf >= 0)):
+            raise ValueError("pmf must hold probabilities (finite and non-negative).")
+        sw = check_sample_weight(sample_weight, y.shape[0])
+        max_count = pmf.shape[1] - 1
+        shown = y <= max_count
+        observed = np.bincount(y[shown].astype(np.intp), weights=sw[shown], minlength=max_count + 1)
+        disp = cls(np.arange(max_count + 1), observed, sw @ pmf, style=style, estimator_name=name)
+        return disp.plot(ax=ax)
+
+    @classmethod
+    def from_estimator(cls, estimator, X, y, *, max_count=None, offset=None, exposure=None, sample_weight=None,
+                       style="hanging", name=None, ax=None):
+        """Rootogram of a fitted count model on ``(X, y)``.
+
+        Parameters
+        ----------
+        estimator : fitted count model
+            With ``predict_pmf(X, max_count)``, e.g.
+            :class:`~sklogloss.HurdleRegressor`.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+        y : array-like of shape (n_samples,)
+            Observed counts.
+        max_count : int, default=None
+            Largest count drawn; None means ``max(y)``.
+        offset, exposure : array-like of shape (n_samples,), default=None
+            Passed to ``predict_pmf`` when given (a hurdle's count-part offset).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in both frequencies.
+        style : {"hanging", "standing"}, default="hanging"
+            Where the bars start.
+        name : str, default=None
+            Title; None uses the estimator's class name.
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure if None.
+
+        Returns
+        -------
+        RootogramDisplay
+            The drawn display.
+
+        Raises
+        ------
+        ValueError
+            If the estimator has no ``predict_pmf``, or for the inputs
+            :meth:`from_predictions` refuses.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import numpy as np
+        >>> from sklogloss import HurdleRegressor
+        >>> from sklogloss.plotting import RootogramDisplay
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.normal(size=(500, 1))
+        >>> y = np.where(rng.random(500) < 0.4, 0, 1 + rng.poisson(np.exp(0.5 + 0.3 * X[:, 0])))
+        >>> disp = RootogramDisplay.from_estimator(HurdleRegressor().fit(X, y), X, y, max_count=8)
+        >>> disp.ax_.get_title(), len(disp.bars_)
+        ('HurdleRegressor', 9)
+        >>> bool(np.isclose(disp.expected[0], disp.observed[0]))  # the zero part fits the zeros exactly
+        True
+        """
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(estimator)
+        if not hasattr(estimator, "predict_pmf"):
+            raise ValueError(f"{type(estimator).__name__} has no predict_pmf(X, max_count). Compute the probabilities "
+                             "of each count yourself (e.g. scipy.stats.poisson.pmf(k, mu) of a PoissonRegressor's "
+                             "predictions) and pass them to RootogramDisplay.from_predictions.")
+        if max_count is None:
+            from .estimators._targets import check_counts
+
+            max_count = int(np.max(check_counts(np.ravel(np.asarray(y)))))
+        params = {key: v for key, v in (("offset", offset), ("exposure", exposure)) if v is not None}
+        pmf = estimator.predict_pmf(X, max_count, **params)
+        return cls.from_predictions(y, pmf, sample_weight=sample_weight, style=style,
+                                    name=type(estimator).__name__ if name is None else name, ax=ax)

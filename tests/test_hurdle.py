@@ -64,7 +64,7 @@ def _zero_params(model):
 def _count_loglik(model, X, y):
     """Log-likelihood of the truncated count part: the hurdle's minus the zero part's, on y > 0."""
     pos = y > 0
-    return float(np.sum(model.score_samples(X[pos], y[pos])
+    return float(np.sum(model.log_likelihood(X[pos], y[pos])
                         - np.log1p(-model.predict_zero_proba(X[pos]))))
 
 
@@ -131,7 +131,7 @@ def test_poisson_count_part_matches_statsmodels(randhie, randhie_fits):
     assert_allclose(_count_loglik(model, X, y), res.llf, rtol=1e-11)
     # The hurdle log-likelihood separates: logit + truncated Poisson.
     logit = sm.Logit((y > 0).astype(float), _with_const(X)).fit(method="newton", tol=1e-12, disp=0)
-    assert_allclose(model.score_samples(X, y).sum(), logit.llf + res.llf, rtol=1e-11)
+    assert_allclose(model.log_likelihood(X, y).sum(), logit.llf + res.llf, rtol=1e-11)
 
 
 def test_geometric_is_statsmodels_negbin_with_alpha_one(randhie, randhie_fits):
@@ -210,14 +210,15 @@ def test_hurdle_matches_pscl(docvis):
     # likelihood (5e-6 off, the tolerance statsmodels uses against it too).
     assert_allclose(_count_params(model), ref.count[[1, 2, 0], 0], rtol=2e-6)
     assert_allclose(model.zero_estimator_.params_, ref.zero[[1, 2, 0], 0], atol=1e-5)
-    assert_allclose(model.score_samples(X, y).sum(), ref.loglik, rtol=1e-9)
+    assert_allclose(model.log_likelihood(X, y).sum(), ref.loglik, rtol=1e-9)
     at_means = X.mean(axis=0, keepdims=True)
     assert_allclose(model.predict(at_means), ref.predict_mean, rtol=1e-6)
     pmf = model.predict_pmf(at_means, max_count=3)[0]
     assert_allclose(pmf[0], ref.predict_prob[0], rtol=1e-5)     # the zero part, see above
     assert_allclose(pmf[1:], ref.predict_prob[1:], rtol=1e-6)
-    mu = np.exp(at_means @ model.count_coef_ + model.count_intercept_)
-    assert_allclose(mu, ref.predict_mean_main, rtol=1e-6)
+    # pscl's type = "count" (mu) and type = "zero" (the ratio P(y > 0) / (1 - f(0; mu))).
+    assert_allclose(model.predict_count_mean(at_means), ref.predict_mean_main, rtol=1e-6)
+    assert_allclose(model.predict_hurdle_ratio(at_means), ref.predict_zero, rtol=1e-5)  # the zero part, see above
 
 
 @pytest.mark.parametrize("dist", ["poisson", "negative_binomial"])
@@ -235,12 +236,15 @@ def test_end_to_end_statsmodels_hurdle_count_model(docvis, dist):
     assert_allclose(_count_params(model), params[k:2 * k], rtol=1e-6)
     if dist == "negative_binomial":
         assert_allclose(model.theta_, 1 / params[-1], rtol=1e-6)
-    assert_allclose(model.score_samples(X, y).sum(), res.llf, rtol=1e-10)
+    assert_allclose(model.log_likelihood(X, y).sum(), res.llf, rtol=1e-10)
     Xc = _with_const(X[:200])
     assert_allclose(model.predict(X[:200]), res.predict(Xc, which="mean"), rtol=1e-6)
     assert_allclose(model.predict_zero_proba(X[:200]), res.predict(Xc, which="prob-zero"), rtol=1e-6)
     pmf = res.predict(Xc, which="prob", y_values=np.arange(16))
     assert_allclose(model.predict_pmf(X[:200], max_count=15), pmf, rtol=1e-5, atol=1e-12)
+    assert_allclose(model.predict_count_mean(X[:200]), res.predict(Xc, which="mean-main"), rtol=1e-6)
+    ratio = res.predict(Xc, which="prob-main") / (1 - res.predict(Xc, which="prob-trunc"))
+    assert_allclose(model.predict_hurdle_ratio(X[:200]), ratio, rtol=1e-6)
 
 
 # ------------------------------------------------------------- properties
@@ -277,14 +281,14 @@ def test_expected_count_where_the_parts_underflow_and_overflow(small_fits, dist)
 
 
 @pytest.mark.parametrize("dist", DISTRIBUTIONS)
-def test_score_samples_is_log_pmf(small_fits, dist):
+def test_log_likelihood_is_log_pmf(small_fits, dist):
     X, y, fits = small_fits
     model = fits[dist]
     pmf = model.predict_pmf(X, max_count=int(y.max()))
-    assert_allclose(model.score_samples(X, y), np.log(pmf[np.arange(len(y)), y.astype(int)]),
+    assert_allclose(model.log_likelihood(X, y), np.log(pmf[np.arange(len(y)), y.astype(int)]),
                     rtol=1e-10)
     # Evaluating one count for all samples equals the matching pmf column.
-    assert_allclose(np.exp(model.score_samples(X, np.full(len(y), 3))), pmf[:, 3], rtol=1e-10)
+    assert_allclose(np.exp(model.log_likelihood(X, np.full(len(y), 3))), pmf[:, 3], rtol=1e-10)
 
 
 def test_count_part_is_the_direct_likelihood_maximum():
@@ -474,7 +478,7 @@ def test_invalid_parameters_and_calls(small_fits):
     with pytest.raises(ValueError, match="max_count"):
         fits["poisson"].predict_pmf(X, max_count=-1)
     with pytest.raises(ValueError, match="non-integer"):
-        fits["poisson"].score_samples(X, y + 0.5)
+        fits["poisson"].log_likelihood(X, y + 0.5)
     with pytest.raises(ValueError, match="features"):
         fits["poisson"].predict(X[:, :2])
 
@@ -490,8 +494,8 @@ def test_pipeline_gridsearch_pickle(small_fits):
     best = search.best_estimator_
     restored = pickle.loads(pickle.dumps(best))
     assert_allclose(restored.predict(X), best.predict(X), rtol=0)
-    assert_allclose(restored[-1].score_samples(StandardScaler().fit(X).transform(X), y),
-                    best[-1].score_samples(best[0].transform(X), y), rtol=0)
+    assert_allclose(restored[-1].log_likelihood(StandardScaler().fit(X).transform(X), y),
+                    best[-1].log_likelihood(best[0].transform(X), y), rtol=0)
 
 
 def test_score_is_r2_of_the_mean(small_fits):
@@ -512,7 +516,7 @@ def test_checks_that_need_count_targets(small_fits):
     model = fits["poisson"]
     # Subset and order invariance of every prediction method.
     perm = np.random.default_rng(0).permutation(len(y))
-    for method, args in [("predict", ()), ("predict_zero_proba", ()), ("score_samples", (y,))]:
+    for method, args in [("predict", ()), ("predict_zero_proba", ()), ("log_likelihood", (y,))]:
         full = getattr(model, method)(X, *args)
         sub = getattr(model, method)(X[:50], *(a[:50] for a in args))
         shuffled = getattr(model, method)(X[perm], *(a[perm] for a in args))
@@ -542,10 +546,6 @@ _Y_NOT_COUNTS = ("the check fits continuous or negative y; HurdleRegressor model
                  "test_checks_that_need_count_targets)")
 _Y_NO_ZERO = ("the check's y has no zero count, so the zero part would see one class and fit "
               "raises ValueError (covered with counts in test_checks_that_need_count_targets)")
-_SCORE_SAMPLES_NEEDS_Y = ("score_samples(X, y) is the log-likelihood of observed counts and needs "
-                          "y; the check calls score_samples(X) (subset and order invariance are "
-                          "tested with y in test_checks_that_need_count_targets)")
-
 EXPECTED_FAILED_CHECKS = {
     "check_n_features_in": _Y_NOT_COUNTS,
     "check_n_features_in_after_fitting": _Y_NOT_COUNTS,
@@ -560,8 +560,6 @@ EXPECTED_FAILED_CHECKS = {
     "check_sample_weights_shape": _Y_NO_ZERO,
     "check_sample_weights_not_overwritten": _Y_NO_ZERO,
     "check_fit2d_1feature": _Y_NO_ZERO,
-    "check_methods_sample_order_invariance": _SCORE_SAMPLES_NEEDS_Y,
-    "check_methods_subset_invariance": _SCORE_SAMPLES_NEEDS_Y,
 }
 _NB_NO_MLE = ("30 features and ~10 positive counts: the truncated NB likelihood has no maximum "
               "(theta -> inf, the Poisson limit), so the weighted and repeated fits stop at "

@@ -202,7 +202,7 @@ def test_poisson_hurdle_matches_statsmodels(hurdle, cov_type):
     if cov_type == "nonrobust":
         assert np.all(s.cov[:3, 3:] == 0)
     assert_allclose(s.log_likelihood, _sm_fit(zero).llf + _sm_fit(count).llf, rtol=1e-10)
-    assert_allclose(s.log_likelihood, model.score_samples(X, y).sum(), rtol=1e-10)
+    assert_allclose(s.log_likelihood, model.log_likelihood(X, y).sum(), rtol=1e-10)
 
 
 def test_hurdle_sandwich_cross_block_is_the_joint_estimate(hurdle):
@@ -254,7 +254,7 @@ def test_geometric_count_part_matches_statsmodels_hessian(hurdle):
     mod = truncated_model.TruncatedLFNegativeBinomialP(y[pos], _with_const(X[pos]))
     H = mod.hessian(np.append(s.coef[3:], 1.0))[:-1, :-1]
     assert_allclose(s.cov[3:, 3:], np.linalg.inv(-H), rtol=RTOL)
-    assert_allclose(s.log_likelihood, model.score_samples(X, y).sum(), rtol=1e-10)
+    assert_allclose(s.log_likelihood, model.log_likelihood(X, y).sum(), rtol=1e-10)
     assert s.theta is None
 
 
@@ -322,7 +322,7 @@ def test_likelihood_ratio_test_hurdle_and_errors(hurdle, binary):
     X, y, _, model = hurdle
     restricted = HurdleRegressor(tol=TOL).fit(X[:, :1], y)
     t = likelihood_ratio_test(model, restricted, X, X[:, :1], y)
-    ll = model.score_samples(X, y).sum() - restricted.score_samples(X[:, :1], y).sum()
+    ll = model.log_likelihood(X, y).sum() - restricted.log_likelihood(X[:, :1], y).sum()
     assert t.df == 2
     assert_allclose(t.statistic, 2 * ll, rtol=1e-8)
     Xb, yb, _, clf, _ = binary
@@ -529,3 +529,50 @@ def test_other_data_than_the_fit(binary):
     X, y, _, clf, _ = binary
     with pytest.raises(ValueError, match="do not maximise"):
         summary(clf, X, 1 - y)
+
+
+# ------------------------------------------------- hurdle: y ~ x | z, offsets
+@pytest.fixture(scope="module")
+def hurdle_offset():
+    """A hurdle with its own columns per part (zero: x0; count: x0, x1) and an exposure."""
+    X, y, groups = _counts_data(n=900, seed=9)
+    t = np.random.default_rng(9).uniform(0.5, 2.0, len(y))
+    model = HurdleRegressor(zero_features=[0], count_features=[0, 1], tol=TOL).fit(X, y, exposure=t)
+    return X, y, groups, t, model
+
+
+@pytest.mark.parametrize("cov_type", ["nonrobust", "HC0", "cluster"])
+def test_hurdle_selectors_and_offset_match_statsmodels(hurdle_offset, cov_type):
+    X, y, groups, t, model = hurdle_offset
+    cluster = cov_type == "cluster"
+    s = summary(model, X, y, cov_type=cov_type, groups=groups if cluster else None, exposure=t)
+    pos = y > 0
+    zero = sm.Logit(pos.astype(float), _with_const(X[:, [0]]))
+    count = truncated_model.TruncatedLFPoisson(y[pos], _with_const(X[pos]), offset=np.log(t[pos]))
+    assert s.names == ["zero_x0", "zero_intercept", "count_x0", "count_x1", "count_intercept"]
+    assert_allclose(s.coef, np.concatenate([_sm_fit(zero).params, _sm_fit(count).params]), rtol=1e-7)
+    assert_allclose(s.cov[:2, :2], _sm_cov(zero, cov_type, groups if cluster else None), rtol=RTOL)
+    assert_allclose(s.cov[2:, 2:], _sm_cov(count, cov_type, groups[pos] if cluster else None), rtol=RTOL)
+    assert_allclose(s.log_likelihood, model.log_likelihood(X, y, exposure=t).sum(), rtol=1e-10)
+    # offset = log(exposure) gives the same summary.
+    assert_allclose(summary(model, X, y, cov_type=cov_type, groups=groups if cluster else None,
+                            offset=np.log(t)).cov, s.cov, rtol=1e-12)
+
+
+def test_hurdle_predict_proba_interval_uses_the_zero_columns(hurdle_offset):
+    X, y, _, t, model = hurdle_offset
+    res = _sm_fit(sm.Logit((y > 0).astype(float), _with_const(X[:, [0]])))
+    Xc = _with_const(X[:20, [0]])
+    se = np.sqrt(np.einsum("ij,jk,ik->i", Xc, res.cov_params(), Xc))
+    p, low, high = predict_proba_interval(summary(model, X, y, exposure=t), X[:20])
+    assert_allclose(p, res.predict(Xc), rtol=1e-8)
+    assert_allclose(low, 1 / (1 + np.exp(-(Xc @ res.params - stats.norm.ppf(0.975) * se))), rtol=RTOL)
+
+
+def test_offset_errors(hurdle_offset, binary):
+    X, y, _, t, model = hurdle_offset
+    with pytest.raises(ValueError, match="do not maximise"):
+        summary(model, X, y)  # fitted with an exposure, summarised without
+    Xb, yb, _, clf, _ = binary
+    with pytest.raises(ValueError, match="offset and exposure are the count part's"):
+        summary(clf, Xb, yb, offset=np.zeros(len(yb)))

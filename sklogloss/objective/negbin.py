@@ -35,6 +35,11 @@ class TruncatedNegBinObjective(Objective):
         Whether ``log(mu)`` has an (unpenalised) intercept.
     C : float, default=np.inf
         Inverse L2 penalty strength.
+    offset : ndarray of shape (n,), default=None
+        Known log-mean terms (``log(exposure)``): ``log(mu) = X @ w + b +
+        offset``. As for :class:`~sklogloss.objective.LinearObjective`, the
+        raw scores (:meth:`linear_predictor`) exclude it and
+        :meth:`loss_scores` includes it.
 
     Examples
     --------
@@ -51,9 +56,10 @@ class TruncatedNegBinObjective(Objective):
 
     provides = frozenset({"hessian", "hessp"})
 
-    def __init__(self, design, y, sample_weight=None, fit_intercept=True, C=np.inf):
+    def __init__(self, design, y, sample_weight=None, fit_intercept=True, C=np.inf, offset=None):
         self.base = LinearObjective(design, y, ZeroTruncatedNegativeBinomialLoss(),
-                                    sample_weight=sample_weight, fit_intercept=fit_intercept, C=C)
+                                    sample_weight=sample_weight, fit_intercept=fit_intercept, C=C,
+                                    offset=offset)
         base = self.base
         self.y = base.y
         self.n_outputs = 1
@@ -65,6 +71,7 @@ class TruncatedNegBinObjective(Objective):
         self.C = base.C
         self.l2_strength = base.l2_strength
         self.checks_scores = base.checks_scores
+        self.offset = base.offset
 
     def solver_context(self):
         """The design's solver context."""
@@ -73,6 +80,10 @@ class TruncatedNegBinObjective(Objective):
     def linear_predictor(self, coef, exact=False):
         """``X @ w + b``, shape ``(n,)`` (see ``LinearObjective.linear_predictor``)."""
         return self.base.linear_predictor(coef[:-1], exact=exact)
+
+    def loss_scores(self, coef, raw=None, exact=False):
+        """``log(mu)`` at ``coef``: the linear predictor plus the offset (``raw`` reused if given)."""
+        return self.base.loss_scores(coef[:-1], raw=raw, exact=exact)
 
     def round_coef(self, coef):
         """``coef`` with its weights rounded to X's dtype (see ``LinearObjective.round_coef``)."""
@@ -95,7 +106,7 @@ class TruncatedNegBinObjective(Objective):
             return np.inf
         if raw is None:
             raw = self.linear_predictor(coef)
-        per_sample = self._loss_fn(coef).loss(self.y, raw)
+        per_sample = self._loss_fn(coef).loss(self.y, self.base._scores(raw))
         return self.base._weighted_sum(per_sample) + self.base._penalty(coef[:-1])
 
     def loss_gradient(self, coef, raw=None):
@@ -104,14 +115,14 @@ class TruncatedNegBinObjective(Objective):
             return np.inf, np.full(self.size, np.nan)
         if raw is None:
             raw = self.linear_predictor(coef)
-        per_sample, g_r, g_t = self._loss_fn(coef).loss_gradient_log_theta(self.y, raw)
+        per_sample, g_r, g_t = self._loss_fn(coef).loss_gradient_log_theta(self.y, self.base._scores(raw))
         value = self.base._weighted_sum(per_sample) + self.base._penalty(coef[:-1])
         return value, self._gradient(coef, g_r, g_t)
 
     def _second_order(self, coef, raw, gradient=True):
         if raw is None:
             raw = self.linear_predictor(coef)
-        g_r, g_t, h_rr, h_rt, h_tt = self._loss_fn(coef).hessian_log_theta(self.y, raw)
+        g_r, g_t, h_rr, h_rt, h_tt = self._loss_fn(coef).hessian_log_theta(self.y, self.base._scores(raw))
         sw = self.base.sw
         grad = self._gradient(coef, g_r, g_t) if gradient else None
         return grad, sw * h_rr, sw * h_rt, float(sw @ h_tt)
