@@ -23,9 +23,11 @@ from threadpoolctl import threadpool_limits
 from ..exceptions import PerfectSeparationWarning
 from ..losses import log1pexp, log_softmax, sigmoid, softmax
 from ..objective.adversarial import AdversarialObjective
+from ..objective.blocks import BlockSumObjective
 from ..solvers import SOLVERS, Result, select_solver
 from ..utils._sklearn import Interval, StrOptions, _fit_context
 from ..utils.validation import check_sample_weight
+from ._distributed import distributed_objectives, distributed_solver, is_dask, predict_blocks
 from ._targets import label_repr
 
 #: Parameters every linear estimator of the package takes, declared once.
@@ -135,12 +137,7 @@ def warn_separated(what=""):
 
 def is_separated(objective, coef):
     """Whether ``coef`` classifies every weighted sample of a hard-target objective correctly."""
-    raw = objective.linear_predictor(coef)
-    used = objective.sw > 0
-    if raw.ndim == 1:
-        return bool(np.all((raw[used] > 0) == (objective.y[used] > 0.5)))
-    used &= objective.y.sum(axis=1) > 0  # rows whose class has weight 0 carry no target
-    return bool(np.all(raw[used].argmax(axis=1) == objective.y[used].argmax(axis=1)))
+    return objective.separates(coef)
 
 
 def validate_X(estimator, X, reset):
@@ -189,7 +186,7 @@ def run_solver(estimator, objective, coef0, solver, label=""):
 def null_model_coef(objective):
     """Zero weights and the intercepts of the null model: the log-odds (log masses) of the mean target."""
     coef = objective.zero_coef()
-    mass = objective.sample_weight @ objective.y
+    mass = objective.target_mass()
     if objective.n_outputs == 1:
         m = np.clip(float(mass) / objective.weight_sum, 1e-10, 1 - 1e-10)
         coef[-1] = np.log(m / (1 - m))
@@ -258,21 +255,31 @@ class LinearFitMixin(SparseInputMixin):
 
         {{fit}}
         """
-        X, y, sw = self._validate(X, y, sample_weight, reset=True)
-        self._targets = self._target_encoder()
-        Y = self._targets.fit_transform(y)
-        self._learn_state(X, Y, sw, weighted=sample_weight is not None)
-        objectives = self._build_objectives(X, Y, sw)
-        check_separation = self._may_separate(Y)
-        del Y  # the objectives hold the targets in their own layout
-        solver = self._select_solver(objectives[0])
-        results = self._solve(objectives, self._start(objectives), solver)
-        self.coef_, self.intercept_ = self._unpack(objectives, results)
-        self.n_iter_ = np.array([result.n_iter for result in results], dtype=np.int32)
-        self.classes_ = self._targets.classes_
-        self.solver_ = solver
-        if check_separation:
-            self._warn_if_separated(objectives, results)
+        distributed = is_dask(X) or is_dask(y) or is_dask(sample_weight)
+        if distributed:
+            # The same steps per row block on the workers (see estimators._distributed).
+            objectives, check_separation = distributed_objectives(self, X, y, sample_weight)
+            solver = distributed_solver(self, objectives[0])
+        else:
+            X, y, sw = self._validate(X, y, sample_weight, reset=True)
+            self._targets = self._target_encoder()
+            Y = self._targets.fit_transform(y)
+            self._learn_state(X, Y, sw, weighted=sample_weight is not None)
+            objectives = self._build_objectives(X, Y, sw)
+            check_separation = self._may_separate(Y)
+            del Y  # the objectives hold the targets in their own layout
+            solver = self._select_solver(objectives[0])
+        try:
+            results = self._solve(objectives, self._start(objectives), solver)
+            self.coef_, self.intercept_ = self._unpack(objectives, results)
+            self.n_iter_ = np.array([result.n_iter for result in results], dtype=np.int32)
+            self.classes_ = self._targets.classes_
+            self.solver_ = solver
+            if check_separation:
+                self._warn_if_separated(objectives, results)
+        finally:
+            if distributed:  # the blocks' data and objectives leave the workers' memory
+                objectives[0].design.release()
         return self
 
     def _validate(self, X, y, sample_weight, reset):
@@ -281,6 +288,9 @@ class LinearFitMixin(SparseInputMixin):
 
     def _learn_state(self, X, Y, sw, weighted):
         """Learn what the objective needs beyond the targets (``weighted``: sample_weight was given)."""
+
+    def _learn_distributed_state(self, weighted):
+        """``_learn_state`` for a fit on dask arrays, where X and Y stay on the workers [nothing]."""
 
     def _make_objective(self, X, y, sample_weight=None):
         """The objectives of this estimator at its fitted state, on the data ``(X, y)``.
@@ -331,8 +341,8 @@ class LinearFitMixin(SparseInputMixin):
             label = f" (class {label_repr(classes[j])})" if n > 1 else ""
             return run_solver(self, objectives[j], starts[j], solver, label)
 
-        if n == 1:
-            return [solve_one(0)]
+        if n == 1 or isinstance(objectives[0], BlockSumObjective):  # a cluster fits one problem at a time
+            return [solve_one(j) for j in range(n)]
         # Threads share X; each runs single-threaded BLAS so that n_jobs
         # threads do not each start a BLAS pool on the same cores.
         n_threads = self._n_threads(n)
@@ -387,6 +397,8 @@ class LinearFitMixin(SparseInputMixin):
             it is the log-odds of ``classes_[1]``.
         """
         check_is_fitted(self)
+        if is_dask(X):
+            return predict_blocks(self, "decision_function", X)
         X = validate_X(self, X, reset=False)
         scores = np.asarray(X @ self.coef_.T.astype(X.dtype, copy=False)) + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
@@ -398,7 +410,7 @@ class LinearFitMixin(SparseInputMixin):
         ndarray of shape (n_samples, n_classes)
             Probabilities, columns in the order of ``classes_``; binary: ``[1 - p, p]``.
         """
-        return self._from_scores(X, _binary_proba, self._proba)
+        return self._from_scores(X, _binary_proba, self._proba, "predict_proba")
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`, computed in log space (finite for finite scores).
@@ -407,7 +419,7 @@ class LinearFitMixin(SparseInputMixin):
         ndarray of shape (n_samples, n_classes)
             Log-probabilities.
         """
-        return self._from_scores(X, _binary_log_proba, self._log_proba)
+        return self._from_scores(X, _binary_log_proba, self._log_proba, "predict_log_proba")
 
     def predict(self, X):
         """Predicted labels (for multilabel targets, a 0/1 indicator matrix).
@@ -416,10 +428,13 @@ class LinearFitMixin(SparseInputMixin):
         ndarray of shape (n_samples,) or (n_samples, n_labels)
             Labels from ``classes_``: the most probable class.
         """
-        return self._from_scores(X, lambda z: self.classes_[(z > 0).astype(int)], self._labels)
+        return self._from_scores(X, lambda z: self.classes_[(z > 0).astype(int)], self._labels, "predict")
 
-    def _from_scores(self, X, binary, multi):
-        """``binary(scores)`` for the log-odds of a binary model, else ``multi(scores)``."""
+    def _from_scores(self, X, binary, multi, method):
+        """``binary(scores)`` for the log-odds of a binary model, else ``multi(scores)``; lazy for dask X."""
+        if is_dask(X):
+            check_is_fitted(self)
+            return predict_blocks(self, method, X)
         scores = self.decision_function(X)
         return binary(scores) if scores.ndim == 1 else multi(scores)
 

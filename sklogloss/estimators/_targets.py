@@ -191,7 +191,37 @@ class LabelTargets:
                                  f"{', '.join(label_repr(c) for c in np.unique(y[unseen]))}.")
         return classes, _one_hot(y_idx, classes.size)
 
+    def transform_block(self, y):
+        """The target matrix of one row block of ``y``, for the kind and classes learnt in ``fit``.
+
+        Unlike :meth:`transform`, the kind of targets is not inferred again: a
+        block of a multiclass ``y`` may hold two labels only, or one (a row
+        block of a dask array, see :mod:`sklogloss.estimators._distributed`).
+        Labels not seen in ``fit`` raise ``ValueError``; values are checked
+        as in ``fit``.
+        """
+        kind, y = self.kind_, np.asarray(y)
+        if kind in ("labels", "binary", "multiclass"):
+            if y.ndim != 1:
+                raise ValueError(f"y holds a 2-D block; the estimator was fitted on 1-D {kind} targets.")
+            Y = self._labels(y, self.classes_)[1]
+            return Y[:, 1:] if kind == "binary" else Y
+        if kind == "soft":
+            if y.ndim != 1:
+                raise ValueError("y holds a 2-D block; the estimator was fitted on soft (1-D) targets.")
+            return _unit_interval(y.astype(np.float64), "Soft targets, the probability of class 1, must "
+                                  "lie in [0, 1]")[:, None]
+        if y.ndim != 2 or y.shape[1] != self.classes_.size:
+            raise ValueError(f"y holds a block of shape {y.shape}; the estimator was fitted on "
+                             f"{self.classes_.size} target columns.")
+        return self._encode(y, self.classes_)[2]
+
     # ---------------------------------------------------------------- classes
+    #: The class masses of the whole data, when the targets at hand are one
+    #: row block of it: :meth:`class_weights` then weighs every block's classes
+    #: as the whole data's (a distributed fit sets it, see ``transform_block``).
+    global_mass_ = None
+
     def class_mass(self, Y, sample_weight):
         """Sample-weighted mass of each class, ``sample_weight @ Y``, shape (n_classes,)."""
         return sample_weight @ Y
@@ -213,7 +243,7 @@ class LabelTargets:
         ndarray of shape (n_classes,) or None
             The weight of each class.
         """
-        mass = self.class_mass(Y, sample_weight)
+        mass = self.class_mass(Y, sample_weight) if self.global_mass_ is None else self.global_mass_
         if np.count_nonzero(mass > 0) < 2:
             raise ValueError(
                 f"Only one class has samples of positive weight; {self.estimator_name} needs at "

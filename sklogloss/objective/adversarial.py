@@ -172,6 +172,10 @@ class AdversarialObjective(Objective):
         """The clean scores ``X W^T + b`` of the model."""
         return self.base.linear_predictor(self._model(coef), exact=exact)
 
+    def separates(self, coef):
+        """Whether the model's clean scores separate the targets (see ``LinearObjective.separates``)."""
+        return self.base.separates(self._model(coef))
+
     def worst_case_scores(self, coef, raw=None):
         """The scores the loss is taken at: the exact worst case (one output) or its bound (several).
 

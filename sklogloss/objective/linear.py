@@ -8,7 +8,13 @@ Conventions (fixed once, used by every solver and estimator)
   ``(K, n_dof)`` matrix (C order), row ``k`` holds the weights of output
   ``k`` followed, if ``fit_intercept``, by its intercept.
 * Raw predictions are ``X @ W.T + b``: shape ``(n,)`` when ``K = 1`` (the
-  loss's own convention), ``(n, K)`` otherwise.
+  loss's own convention), ``(n, K)`` otherwise. An ``offset`` (a known
+  per-sample raw score, e.g. ``log(exposure)`` of a count model) is added
+  where the loss is evaluated: the loss sees ``X @ W.T + b + offset``.
+  :meth:`LinearObjective.linear_predictor` stays ``X @ W.T + b``, linear in
+  ``coef``, because solvers also apply it to search directions (the scores
+  along a line are ``raw + t * linear_predictor(step)``);
+  :meth:`LinearObjective.loss_scores` adds the offset.
 * The user's objective is scikit-learn's::
 
       F(coef) = C * sum_i s_i * loss_i + (1 - l1_ratio) / 2 * ||W||^2 + l1_ratio * ||W||_1
@@ -165,6 +171,11 @@ class LinearObjective(Objective):
         Weights of the loss terms of each class (binary: ``(w0, w1)``); see
         :func:`apply_class_weight` for a loss linear in its target and
         :func:`class_weight_multiplier` for one that is not.
+    offset : ndarray of shape (n,) or (n, K), default=None
+        Known raw scores added to ``X @ W.T + b`` before the loss (an ``(n,)``
+        offset of a ``K``-output loss is added to every output); ``None``
+        means zeros. Raw scores ``raw`` passed to and returned by the methods
+        exclude it (see the module's conventions).
 
     Examples
     --------
@@ -177,10 +188,18 @@ class LinearObjective(Objective):
     >>> coef = obj.zero_coef()
     >>> round(obj.loss(coef), 6)  # log(2) at the origin
     0.693147
+
+    An offset shifts the scores the loss sees, not ``linear_predictor``:
+
+    >>> shifted = LinearObjective(X, y, BinomialLoss(), C=np.inf, offset=np.full(4, 0.5))
+    >>> shifted.linear_predictor(coef), shifted.loss_scores(coef)
+    (array([0., 0., 0., 0.]), array([0.5, 0.5, 0.5, 0.5]))
+    >>> bool(np.isclose(shifted.loss(coef), obj.loss(np.array([0.0, 0.5]))))
+    True
     """
 
     def __init__(self, design, y, loss, sample_weight=None, fit_intercept=True, C=1.0,
-                 l1_ratio=0.0, n_outputs=None, class_weight=None):
+                 l1_ratio=0.0, n_outputs=None, class_weight=None, offset=None):
         self.design = design if isinstance(design, Design) else ArrayDesign(design)
         # Per-sample quantities (targets, losses, gradients) are float64 whatever
         # X's dtype: they cost O(n), a pass over X costs O(n p), and float64 sums
@@ -200,6 +219,7 @@ class LinearObjective(Objective):
         if n_outputs is None:
             n_outputs = loss.n_outputs if loss.n_outputs is not None else y.shape[1]
         self.n_outputs = int(n_outputs)
+        self.offset = self._check_offset(offset, n)
         self.fit_intercept = bool(fit_intercept)
         self.n_features = self.design.n_features
         self.n_dof = self.n_features + self.fit_intercept
@@ -221,6 +241,26 @@ class LinearObjective(Objective):
         self.convex = bool(loss.convex)
         self.provides = frozenset({"hessian", "hessp", "hessian_diagonal", "row_subset", "block_columns"}
                                   | ({"lipschitz"} if loss.hessian_bound is not None else set()))
+
+    def _check_offset(self, offset, n):
+        if offset is None:
+            return None
+        offset = np.asarray(offset, dtype=np.float64)
+        shapes = [(n,)] + ([(n, self.n_outputs)] if self.n_outputs > 1 else [])
+        if offset.shape not in shapes:
+            raise ValueError(f"offset must have shape {' or '.join(map(str, shapes))} (one raw score per "
+                             f"sample{' or per sample and output' if self.n_outputs > 1 else ''}); got shape "
+                             f"{offset.shape}.")
+        if not np.all(np.isfinite(offset)):
+            raise ValueError("offset must be finite (for an exposure t, pass offset=log(t) with t > 0).")
+        if offset.ndim == 1 and self.n_outputs > 1:
+            offset = offset[:, None]
+        return np.asarray(offset, order=self.design.score_order)
+
+    def _scores(self, raw):
+        """``raw`` in float64 plus the offset: what the loss sees."""
+        raw = _f64(raw)
+        return raw if self.offset is None else raw + self.offset
 
     # ------------------------------------------------------------------ layout
     def solver_context(self):
@@ -311,10 +351,36 @@ class LinearObjective(Objective):
         sub.n_samples = sub.design.n_samples
         sub.checks_scores = False  # its solution is a start point, not a result
         sub.y = np.asarray(self.y[rows], order=sub.design.score_order)
+        if self.offset is not None:
+            sub.offset = np.asarray(self.offset[rows], order=sub.design.score_order)
         w = self.sw[rows]
         sub.sw = w / w.sum()
         sub.sample_weight = self.sample_weight[rows]
         return sub
+
+    # ------------------------------------------------------------- targets
+    def target_mass(self):
+        """``sample_weight @ y``: the weighted mass of each output's target, float or ``(K,)``.
+
+        With the weight sum, the null model's intercepts (the log-odds or the
+        log masses of the mean target).
+        """
+        return self.sample_weight @ self.y
+
+    def separates(self, coef):
+        """Whether ``coef`` classifies every weighted sample of a 0/1 (one-hot) target correctly.
+
+        Binary: the sign of the score is the target's; ``K`` outputs: the
+        largest score is the target's class (rows without a target, of a class
+        of weight 0, do not count). For the log loss this means the
+        unpenalised minimum is at infinity (perfect separation).
+        """
+        raw = self.linear_predictor(coef)
+        used = self.sw > 0
+        if raw.ndim == 1:
+            return bool(np.all((raw[used] > 0) == (self.y[used] > 0.5)))
+        used &= self.y.sum(axis=1) > 0  # rows whose class has weight 0 carry no target
+        return bool(np.all(raw[used].argmax(axis=1) == self.y[used].argmax(axis=1)))
 
     # ------------------------------------------------------------ raw scores
     def linear_predictor(self, coef, exact=False):
@@ -334,6 +400,15 @@ class LinearObjective(Objective):
             if self.fit_intercept:
                 raw += b
         return raw
+
+    def loss_scores(self, coef, raw=None, exact=False):
+        """The scores the loss sees at ``coef``: ``linear_predictor(coef) + offset`` (float64).
+
+        ``raw`` (the linear predictor at ``coef``) is reused if given.
+        """
+        if raw is None:
+            raw = self.linear_predictor(coef, exact=exact)
+        return self._scores(raw)
 
     def round_coef(self, coef):
         """``coef`` with its weights rounded to X's dtype (a copy; float64 X: ``coef`` itself).
@@ -373,7 +448,7 @@ class LinearObjective(Objective):
         """Smooth part of the scaled objective at ``coef`` (raw scores reused if given)."""
         if raw is None:
             raw = self.linear_predictor(coef)
-        return self._weighted_sum(self.loss_fn.loss(self.y, _f64(raw))) + self._penalty(coef)
+        return self._weighted_sum(self.loss_fn.loss(self.y, self._scores(raw))) + self._penalty(coef)
 
     def loss_state(self, coef, raw=None):
         """Smooth objective value and what the loss can reuse at the same scores.
@@ -390,7 +465,7 @@ class LinearObjective(Objective):
             raw = self.linear_predictor(coef)
         if not self.loss_fn.has_state:
             return self.loss(coef, raw), None
-        per_sample, state = self.loss_fn.loss_state(self.y, _f64(raw))
+        per_sample, state = self.loss_fn.loss_state(self.y, self._scores(raw))
         state.flags.writeable = False  # shared by every consumer at this point
         return self._weighted_sum(per_sample) + self._penalty(coef), state
 
@@ -421,7 +496,7 @@ class LinearObjective(Objective):
         """Smooth objective value and its gradient (flat, float64)."""
         if raw is None:
             raw = self.linear_predictor(coef)
-        per_sample, G = self.loss_fn.loss_gradient(self.y, _f64(raw))
+        per_sample, G = self.loss_fn.loss_gradient(self.y, self._scores(raw))
         value = self._weighted_sum(per_sample) + self._penalty(coef)
         return value, self._grad_from_raw_grad(coef, self._weight_rows(G))
 
@@ -429,7 +504,7 @@ class LinearObjective(Objective):
         """Gradient of the smooth objective (``state``: see :meth:`loss_state`)."""
         if raw is None:
             raw = self.linear_predictor(coef)
-        G = self.loss_fn.gradient(self.y, _f64(raw), state=state)
+        G = self.loss_fn.gradient(self.y, self._scores(raw), state=state)
         return self._grad_from_raw_grad(coef, self._weight_rows(G))
 
     # ------------------------------------------------------------- Hessians
@@ -457,9 +532,9 @@ class LinearObjective(Objective):
             raw = self.linear_predictor(coef)
         factors = None
         if self.n_outputs > 1 and self.loss_fn.has_hessian_factors:
-            G, *factors = self.loss_fn.gradient_hessian_factors(self.y, _f64(raw), state=state)
+            G, *factors = self.loss_fn.gradient_hessian_factors(self.y, self._scores(raw), state=state)
         else:
-            G, hess = self.loss_fn.gradient_hessian(self.y, _f64(raw))
+            G, hess = self.loss_fn.gradient_hessian(self.y, self._scores(raw))
         grad = self._grad_from_raw_grad(coef, self._weight_rows(G)) if gradient else None
         K, m = self.n_outputs, self.n_dof
         fisher = bool(self.loss_fn.hessian_is_fisher)
@@ -493,13 +568,13 @@ class LinearObjective(Objective):
         if raw is None:
             raw = self.linear_predictor(coef)
         if self.n_outputs == 1:
-            G, hess = self.loss_fn.gradient_hessian(self.y, _f64(raw))
+            G, hess = self.loss_fn.gradient_hessian(self.y, self._scores(raw))
             d = hess * self.sw
 
             def raw_hessp(r):
                 return d * r
         else:
-            G, per_sample_hessp = self.loss_fn.gradient_hessian_product(self.y, _f64(raw), state=state)
+            G, per_sample_hessp = self.loss_fn.gradient_hessian_product(self.y, self._scores(raw), state=state)
             sw = self.sw[:, None]
 
             def raw_hessp(r):
@@ -525,7 +600,7 @@ class LinearObjective(Objective):
         """
         if raw is None:
             raw = self.linear_predictor(coef)
-        d = self.loss_fn.hessian_diagonal(self.y, _f64(raw), state=state)
+        d = self.loss_fn.hessian_diagonal(self.y, self._scores(raw), state=state)
         d = d * (self.sw if d.ndim == 1 else self.sw[:, None])
         diag = np.empty((self.n_outputs, self.n_dof))
         diag[:, : self.n_features] = self.design.squared_rmatmul(d).reshape(self.n_features, -1).T
@@ -569,7 +644,7 @@ class LinearObjective(Objective):
         """
         if raw is None:
             raw = self.linear_predictor(coef)
-        d = self.loss_fn.hessian_diagonal(self.y, _f64(raw), state=state)
+        d = self.loss_fn.hessian_diagonal(self.y, self._scores(raw), state=state)
         D = d.reshape(len(d), -1) * self.sw[:, None]
         columns = np.asarray(columns, dtype=np.intp)
         rows = columns if square else np.arange(self.n_dof)
