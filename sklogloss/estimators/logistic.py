@@ -9,13 +9,14 @@ from ..losses import BinaryFocalLoss, BinomialLoss, log1pexp, log_softmax, sigmo
 from ..objective import LinearObjective
 from ..utils._sklearn import Interval
 from ._base import LinearClassifierBase, fill_doc
+from ._streaming import PartialFitMixin
 from ._targets import OneVsRestTargets, smooth_labels
 
 __all__ = ["LogisticClassifier"]
 
 
 @fill_doc
-class LogisticClassifier(LinearClassifierBase):
+class LogisticClassifier(PartialFitMixin, LinearClassifierBase):
     """Logistic regression on the binary cross-entropy, with soft targets.
 
     Minimises scikit-learn's objective::
@@ -41,6 +42,12 @@ class LogisticClassifier(LinearClassifierBase):
       to one) and ``predict`` a 0/1 matrix (probability > 1/2);
     * soft targets: floats in ``[0, 1]``, not all 0 or 1, meaning
       ``P(y = 1)``; ``classes_ = [0, 1]``.
+
+    Data that do not fit in memory can be given in chunks to
+    :meth:`partial_fit` (incremental Newton: each call minimises the loss of
+    its chunk plus the second-order expansions of the chunks seen before,
+    with the same ``C``; passes over the same chunks converge to the model
+    of ``fit`` on all of them). See :doc:`/streaming`.
 
     Parameters
     ----------
@@ -142,6 +149,19 @@ default="auto"
     array([0.09, 0.3 , 0.63, 0.88])
     >>> float(round(p.sum(), 6))  # the intercept's score equation: sum(p) = sum(targets)
     1.9
+
+    The same model from chunks (three passes over four chunks of the breast
+    cancer data, as if read from disk one at a time):
+
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> X = StandardScaler().fit_transform(X)
+    >>> stream = LogisticClassifier(C=0.5)
+    >>> for _ in range(3):
+    ...     for rows in np.array_split(np.arange(len(y)), 4):
+    ...         stream = stream.partial_fit(X[rows], y[rows], classes=[0, 1])
+    >>> full = LogisticClassifier(C=0.5).fit(X, y)
+    >>> bool(np.abs(stream.predict_proba(X) - full.predict_proba(X)).max() < 1e-5)
+    True
     """
 
     _parameter_constraints = {

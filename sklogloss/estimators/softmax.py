@@ -5,13 +5,14 @@ import numpy as np
 from ..losses import MultinomialFocalLoss, MultinomialLoss
 from ..objective import LinearObjective
 from ._base import LinearClassifierBase, MultinomialFitMixin, fill_doc
+from ._streaming import PartialFitMixin
 from ._targets import ProbabilityTargets, smooth_labels
 
 __all__ = ["SoftmaxClassifier"]
 
 
 @fill_doc
-class SoftmaxClassifier(MultinomialFitMixin, LinearClassifierBase):
+class SoftmaxClassifier(PartialFitMixin, MultinomialFitMixin, LinearClassifierBase):
     """Multinomial logistic regression (softmax, categorical cross-entropy) with soft targets.
 
     Minimises scikit-learn's objective::
@@ -132,6 +133,14 @@ class SoftmaxClassifier(MultinomialFitMixin, LinearClassifierBase):
     ``decision_function`` returns those log-odds, shape ``(n_samples,)``;
     :meth:`predict_proba` has two columns.
 
+    **Streaming.** :meth:`partial_fit` fits data given in chunks with the
+    same objective and ``C`` (``C`` multiplies the losses of all the
+    distinct samples seen): each call minimises its chunk's loss plus the
+    second-order expansions of the chunks seen before (incremental Newton),
+    and passes over the same chunks converge to the model of ``fit``. Its
+    memory is a dense ``n_coef x n_coef`` matrix, ``n_coef = n_classes *
+    (n_features + 1)``, at most 2000. See :doc:`/streaming`.
+
     Examples
     --------
     >>> import numpy as np
@@ -155,6 +164,19 @@ class SoftmaxClassifier(MultinomialFitMixin, LinearClassifierBase):
     array([0, 1, 2])
     >>> clf.predict(X)
     array([0, 0, 1, 2])
+
+    Chunks of the iris data, three passes, give the model of ``fit``; the
+    first call names every class (the first chunk holds only class 0: the
+    rows of iris are sorted by class):
+
+    >>> X, y = load_iris(return_X_y=True)
+    >>> stream = SoftmaxClassifier(C=1.0)
+    >>> for _ in range(3):
+    ...     for rows in np.array_split(np.arange(150), 5):
+    ...         stream = stream.partial_fit(X[rows], y[rows], classes=[0, 1, 2])
+    >>> full = SoftmaxClassifier(C=1.0).fit(X, y)
+    >>> bool(np.abs(stream.predict_proba(X) - full.predict_proba(X)).max() < 1e-4)
+    True
     """
 
     _parameter_constraints = {**LinearClassifierBase._parameter_constraints, "focal_alpha": ["array-like", None]}
