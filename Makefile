@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: demo lint test test-slow bench docs clean
+.PHONY: demo lint test test-slow bench bench-dask docs clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ test-slow: $(VENV)/.stamp-install
 
 bench: $(VENV)/.stamp-bench
 	$(PY) benchmarks/run.py
+
+# Our distributed fit against dask-ml's LogisticRegression on one LocalCluster (127.0.0.1).
+bench-dask: $(VENV)/.stamp-bench
+	$(PY) benchmarks/dask_bench.py
 
 docs: $(VENV)/.stamp-docs
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
