@@ -585,9 +585,65 @@ def run_grid_search(rounds, target):
     return sk_t / ours_t, "auto"
 
 
+def run_cv(name, rounds):
+    """LogisticClassifierCV / SoftmaxClassifierCV against LogisticRegressionCV: same folds, Cs and scoring.
+
+    Every contender gets ``Cs=10``, the same 5 stratified folds, ``scoring="neg_log_loss"`` and
+    ``tol=1e-8``; results are equal when the chosen C is the same and the refitted
+    coefficients agree to 1e-5. The ratio is scikit-learn's fastest equal result over ours.
+    """
+    from sklearn.datasets import load_digits
+    from sklearn.linear_model import LogisticRegressionCV
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.preprocessing import StandardScaler
+
+    from sklogloss import LogisticClassifierCV, SoftmaxClassifierCV
+
+    if name == "cv-binary":
+        X, y = make_classification(n_samples=20_000, n_features=50, n_informative=20, random_state=0)
+        ours_cls, solvers = LogisticClassifierCV, ("lbfgs", "newton-cholesky", "newton-cg")
+        what = "binary 20,000 x 50"
+    else:
+        X, y = load_digits(return_X_y=True)
+        X = StandardScaler().fit_transform(X)
+        ours_cls, solvers = SoftmaxClassifierCV, ("lbfgs", "newton-cholesky")
+        what = "digits 1,797 x 64, 10 classes"
+    cv = StratifiedKFold(5, shuffle=True, random_state=0)
+    common = {"Cs": 10, "cv": cv, "scoring": "neg_log_loss", "tol": 1e-8}
+    print(f"\n## {name}: {what}; Cs=10, 5 folds, neg_log_loss, tol=1e-8", flush=True)
+    contenders = {"sklogloss": lambda: ours_cls(**common)}
+    for solver in solvers:
+        contenders[f"LogisticRegressionCV {solver}"] = lambda s=solver: LogisticRegressionCV(
+            solver=s, max_iter=10_000, **common)
+    times, fitted = collections.defaultdict(list), {}
+    for _ in range(rounds):
+        for label, factory in contenders.items():
+            with quiet_contenders():
+                est = factory()
+                times[label].append(fit_timed(est, X, y))
+            fitted[label] = est
+    ours = fitted["sklogloss"]
+    print(f"{'contender':36s} {'median s':>9s} {'C_':>10s} {'max |coef - ours|':>18s}")
+    equal = []
+    for label, est in fitted.items():
+        diff = float(np.max(np.abs(est.coef_ - ours.coef_)))
+        same = np.allclose(np.ravel(est.C_), np.ravel(ours.C_)) and diff < 1e-5
+        t = statistics.median(times[label])
+        print(f"{label:36s} {t:9.3f} {float(np.ravel(est.C_)[0]):10.4g} {diff:18.1e}"
+              + ("" if same or label == "sklogloss" else "  (different result)"))
+        if same and label != "sklogloss":
+            equal.append((t, label))
+    ours_t = statistics.median(times["sklogloss"])
+    if not equal:
+        return np.nan, "path"
+    sk_t, sk_label = min(equal)
+    print(f"ratio: {sk_label} {sk_t:.3f}s / sklogloss {ours_t:.3f}s = {sk_t / ours_t:.1f}x")
+    return sk_t / ours_t, "path"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    everything = list(PROBLEMS) + list(SMALL) + ["grid-search-digits"]
+    everything = list(PROBLEMS) + list(SMALL) + ["grid-search-digits", "cv-binary", "cv-digits"]
     parser.add_argument("--problems", nargs="*", default=everything, choices=everything)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--target", type=float, default=1e-8,
@@ -607,6 +663,8 @@ def main(argv=None):
             results[name] = run_problem(name, args.rounds, args.target, budget=args.budget)
         elif name in SMALL:
             results[name] = run_small(name, args.rounds, args.target)
+        elif name.startswith("cv-"):
+            results[name] = run_cv(name, args.rounds)
         else:
             results[name] = run_grid_search(args.rounds, args.target)
     print("\n## summary: the fastest other contender at the target objective / sklogloss (our solver)")

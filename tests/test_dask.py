@@ -164,3 +164,16 @@ def test_joblib_dask_backend_grid_search_equals_sequential(client):
     assert_allclose(parallel.cv_results_["mean_test_score"], sequential.cv_results_["mean_test_score"],
                     rtol=1e-10)
     assert_allclose(parallel.best_estimator_.coef_, sequential.best_estimator_.coef_, rtol=1e-10)
+
+
+def test_dask_tall_data_uses_a_row_sample_and_equals_in_memory(client, no_gather):
+    # n > 4 * 20,000 rows: Newton-Cholesky's Hessian comes from a row sample (row_subset).
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(100_000, 4))
+    y = (X @ np.array([1.0, -0.5, 0.25, 0.0]) + rng.logistic(size=100_000) > 0).astype(int)
+    sw = rng.exponential(size=100_000)
+    reference = LogisticClassifier(C=0.01).fit(X, y, sample_weight=sw)
+    model = LogisticClassifier(C=0.01).fit(_dask(X, rows=30_000), _dask(y, rows=30_000),
+                                           sample_weight=_dask(sw, rows=30_000))
+    assert_allclose(model.coef_, reference.coef_, atol=1e-6)
+    assert_allclose(model.intercept_, reference.intercept_, atol=1e-6)

@@ -55,6 +55,10 @@ def _call(block, fn, args, kwargs):
     return None if block is None else fn(block, *args, **kwargs)
 
 
+def _call_each(block, fn, args):
+    return None if block is None else fn(block, *args)
+
+
 class DaskDesign(Design):
     """Row blocks of dask arrays on a dask.distributed cluster, each held as an in-memory object.
 
@@ -94,12 +98,16 @@ class DaskDesign(Design):
 
     float64_sums = True
 
-    def __init__(self, client, blocks, n_samples, n_features, dtype):
+    def __init__(self, client, blocks, n_samples, n_features, dtype, block_rows=None):
         self.client = client
         self.blocks = list(blocks)
         self.n_samples = int(n_samples)
         self.n_features = int(n_features)
         self.dtype = np.dtype(dtype)
+        #: Rows of each block, and the first row of each in X (blocks in row order).
+        self.block_rows = None if block_rows is None else np.asarray(block_rows, dtype=np.int64)
+        self.block_starts = None if block_rows is None else np.concatenate(
+            [[0], np.cumsum(self.block_rows)[:-1]]).astype(np.int64)
 
     @classmethod
     def from_arrays(cls, client, build, X, *others):
@@ -126,7 +134,7 @@ class DaskDesign(Design):
         columns = [_row_blocks(a) for a in (X, *others)]
         tasks = [dask.delayed(_build_block)(build, *parts) for parts in zip(*columns)]
         n_features = X.shape[1] if X.ndim == 2 else 1
-        return cls(client, client.compute(tasks), X.shape[0], n_features, X.dtype)
+        return cls(client, client.compute(tasks), X.shape[0], n_features, X.dtype, block_rows=X.chunks[0])
 
     def map(self, fn, *args, **kwargs):
         """``[fn(block, *args, **kwargs) for each block]``, run on the workers; None for an empty block.
@@ -137,10 +145,26 @@ class DaskDesign(Design):
         futures = self.client.map(_call, self.blocks, fn=fn, args=args, kwargs=kwargs, pure=False)
         return self.client.gather(futures)
 
+    def map_each(self, fn, per_block):
+        """``[fn(block, *args) for block, args in zip(blocks, per_block)]``: other arguments per block."""
+        futures = self.client.map(_call_each, self.blocks, [fn] * len(self.blocks), list(per_block), pure=False)
+        return self.client.gather(futures)
+
     def drop(self, keep):
         """A design on the blocks where ``keep`` is true (blocks without rows of positive weight dropped)."""
-        blocks = [block for block, k in zip(self.blocks, keep) if k]
-        return DaskDesign(self.client, blocks, self.n_samples, self.n_features, self.dtype)
+        keep = np.asarray(keep, dtype=bool)
+        design = DaskDesign(self.client, [block for block, k in zip(self.blocks, keep) if k], self.n_samples,
+                            self.n_features, self.dtype)
+        if self.block_rows is not None:
+            design.block_rows, design.block_starts = self.block_rows[keep], self.block_starts[keep]
+        return design
+
+    def split_rows(self, rows):
+        """The sorted global row indices ``rows`` as local indices of each block (rows of dropped blocks left out)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        lo = np.searchsorted(rows, self.block_starts)
+        hi = np.searchsorted(rows, self.block_starts + self.block_rows)
+        return [rows[a:b] - start for a, b, start in zip(lo, hi, self.block_starts)]
 
     def solver_context(self):
         """No context on the client: each worker runs its own BLAS."""

@@ -67,6 +67,13 @@ class BlockScores:
         return BlockScores(self.coef - other.coef)
 
 
+def _block_rows(objectives, index, local_rows):
+    """``(X, y, sample_weight)`` of one block's objective at ``local_rows`` (run on its worker)."""
+    objective = objectives[index]
+    X = objective.design.X[local_rows]
+    return np.asarray(X), objective.y[local_rows], objective.sample_weight[local_rows]
+
+
 def _block_call(objectives, index, method, coef, kwargs):
     """``objectives[index].method(coef, **kwargs)`` on one block (run on its worker)."""
     return getattr(objectives[index], method)(coef, **kwargs)
@@ -95,14 +102,17 @@ class BlockSumObjective(LinearObjective):
 
     Notes
     -----
-    Capabilities: ``"hessian"`` (Newton-Cholesky, proximal Newton). Values
-    and gradients serve L-BFGS. Hessian-vector products are not offered: each
-    product would be a round trip to the workers, and a Newton step on the
-    full Hessian (one pass over each block, ``(size, size)`` numbers back)
-    costs fewer.
+    Capabilities: ``"hessian"`` (Newton-Cholesky, proximal Newton) and
+    ``"row_subset"`` (a row sample gathered to the client: on tall data the
+    Newton solvers take their Hessian from it, corrected by the full
+    gradients, and each iteration is one round trip for a value and
+    gradient). Values and gradients serve L-BFGS. Hessian-vector products are
+    not offered: each product would be a round trip to the workers, and a
+    Newton step on the full Hessian (one pass over each block, ``(size,
+    size)`` numbers back) costs fewer.
     """
 
-    provides = frozenset({"hessian"})
+    provides = frozenset({"hessian", "row_subset"})
     checks_scores = False
 
     def __init__(self, design, index, template, weight_sums, target_mass, C, l1_ratio):
@@ -211,5 +221,26 @@ class BlockSumObjective(LinearObjective):
     def hessian_diagonal(self, coef, raw=None, state=None):  # noqa: D102
         raise NotImplementedError("BlockSumObjective does not provide 'hessian_diagonal'.")
 
-    def row_subset(self, rows, dtype=None):  # noqa: D102
-        raise NotImplementedError("BlockSumObjective does not provide 'row_subset'.")
+    def row_subset(self, rows, dtype=None):
+        """The objective on a row sample, gathered to the client (capability ``"row_subset"``).
+
+        Each block sends its rows of the sample (X's rows, the targets and
+        weights as its objective holds them, class weights applied); the
+        sample is an in-memory :class:`~sklogloss.objective.LinearObjective`
+        with the penalty strengths of the whole objective and its weights
+        renormalised to the same total, as ``LinearObjective.row_subset``
+        makes it. Newton's sampled Hessian (``hessian_rows``) then costs no
+        round trip: a Newton iteration on tall data is one value and gradient
+        of the blocks.
+        """
+        parts = self.design.map_each(_block_rows, [(self.index, local) for local in self.design.split_rows(rows)])
+        parts = [part for part in parts if part is not None and part[0].shape[0]]
+        X = np.concatenate([part[0] for part in parts]).astype(dtype or self.design.dtype, copy=False)
+        y = np.concatenate([part[1] for part in parts])
+        sw = np.concatenate([part[2] for part in parts])
+        sub = LinearObjective(X, y, self.loss_fn, sample_weight=sw, fit_intercept=self.fit_intercept, C=np.inf,
+                              n_outputs=self.n_outputs)
+        sub.weight_sum, sub.C, sub.l1_ratio = self.weight_sum, self.C, self.l1_ratio
+        sub.alpha, sub.l2_strength, sub.l1_strength = self.alpha, self.l2_strength, self.l1_strength
+        sub.checks_scores = False  # its solution is a start point, not a result
+        return sub
