@@ -18,6 +18,7 @@ from numbers import Integral
 
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
+from sklearn import config_context
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import check_cv
 from sklearn.utils.validation import check_is_fitted
@@ -236,7 +237,9 @@ class _PathCVMixin:
         coefs, scores, n_iter = [None] * Cs.size, np.empty(Cs.size), np.empty(Cs.size, dtype=np.int32)
         T_test = None  # the default scorer's encoded test targets, encoded once
         for j in np.argsort(Cs, kind="stable"):
-            model.set_params(C=Cs[j]).fit(X_train, y_train, **fit_kwargs)
+            # X and the parameters were validated once by fit: the path's fits skip it.
+            with config_context(assume_finite=True, skip_parameter_validation=True):
+                model.set_params(C=Cs[j]).fit(X_train, y_train, **fit_kwargs)
             if not np.array_equal(model.classes_, self.classes_):
                 missing = ", ".join(label_repr(c) for c in np.setdiff1d(self.classes_, model.classes_))
                 raise ValueError(
