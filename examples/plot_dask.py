@@ -21,6 +21,7 @@ it against the in-memory fit, and predicts lazily.
 # ``da.random`` builds the blocks on the workers: the client never holds X.
 import time
 
+import dask
 import dask.array as da
 import matplotlib.pyplot as plt
 import numpy as np
@@ -28,6 +29,9 @@ from distributed import Client, LocalCluster
 
 from sklogloss import SoftmaxClassifier
 
+# Worker processes are forked from this one: a script without a ``__main__`` guard
+# would be run again by each worker under the default "spawn" method.
+dask.config.set({"distributed.worker.multiprocessing-method": "fork"})
 cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                        dashboard_address=None)
 client = Client(cluster)
