@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from ..exceptions import PerfectSeparationWarning
@@ -25,7 +25,7 @@ from ..losses import log1pexp, log_softmax, sigmoid, softmax
 from ..objective.adversarial import AdversarialObjective
 from ..objective.blocks import BlockSumObjective
 from ..solvers import SOLVERS, Result, select_solver
-from ..utils._sklearn import Interval, StrOptions, _fit_context
+from ..utils._sklearn import Interval, StrOptions, _fit_context, validate_data
 from ..utils.validation import check_sample_weight
 from ._distributed import distributed_objectives, distributed_solver, is_dask, predict_blocks
 from ._targets import label_repr

@@ -16,10 +16,13 @@ A target matrix ``Y`` has one row per sample, float64 entries in ``[0, 1]``:
   on the simplex (one-hot for labels).
 """
 
+import warnings
+
 import numpy as np
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
+
+from ..utils.validation import type_of_target
 
 __all__ = [
     "LabelTargets",
@@ -172,7 +175,17 @@ class LabelTargets:
         return Y
 
     def _encode(self, y, classes):
-        check_classification_targets(y)
+        target_type = type_of_target(y, input_name="y")
+        if target_type not in ("binary", "multiclass", "multiclass-multioutput", "multilabel-indicator",
+                               "multilabel-sequences"):
+            # scikit-learn's check_classification_targets, on the type computed once.
+            raise ValueError(f"Unknown label type: {target_type}. Maybe you are trying to fit a classifier, "
+                             "which expects discrete classes on a regression target with continuous values.")
+        n = len(y)
+        if "multiclass" in target_type and n > 20 and np.unique(y).shape[0] > round(0.5 * n):
+            warnings.warn("The number of unique classes is greater than 50% of the number of samples. `y` "
+                          "could represent a regression problem, not a classification problem.", UserWarning,
+                          stacklevel=4)
         return ("labels", *self._labels(y, classes))
 
     def _labels(self, y, classes):

@@ -21,7 +21,7 @@ import scipy.optimize
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ..design import ArrayDesign
 from ..losses.counts import (
@@ -31,7 +31,7 @@ from ..losses.counts import (
 )
 from ..objective import LinearObjective, TruncatedNegBinObjective
 from ..solvers import select_solver
-from ..utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
+from ..utils._sklearn import HasMethods, Interval, StrOptions, _fit_context, validate_data
 from ..utils.validation import check_sample_weight
 from ._base import SparseInputMixin, fill_doc, run_solver, validate_X, warn_user
 from ._hurdle_features import resolve_features, resolve_offset, take_columns

@@ -3,8 +3,59 @@
 If scikit-learn moves one of these names, this is the only file to change.
 """
 
+import numpy as np
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
-from sklearn.utils.validation import _check_sample_weight
+from sklearn.utils.validation import _check_n_features, _check_sample_weight
+from sklearn.utils.validation import validate_data as _sklearn_validate_data
 
-__all__ = ["HasMethods", "Interval", "Options", "StrOptions", "_check_sample_weight", "_fit_context"]
+__all__ = ["HasMethods", "Interval", "Options", "StrOptions", "_check_sample_weight", "_fit_context",
+           "validate_data"]
+
+
+def _plain(a, kinds):
+    """Whether ``a`` is a finite, non-empty numpy array of these dtype kinds (a no-op for check_array)."""
+    if type(a) is not np.ndarray or a.size == 0 or a.dtype.kind not in kinds:
+        return False
+    return a.dtype.kind not in "fc" or bool(np.isfinite(a).all())
+
+
+def validate_data(estimator, X, y="no_validation", reset=True, **check_params):
+    """scikit-learn's ``validate_data``, with a shortcut where it would return X and y unchanged.
+
+    For a finite, non-empty 2-D numpy array of a dtype the caller accepts
+    (``check_params["dtype"]``, a list), and a finite numeric 1-D or 2-D
+    numpy ``y`` of the same length, scikit-learn's checks change nothing;
+    the shortcut returns them as they are, sets ``n_features_in_`` and
+    removes ``feature_names_in_`` with ``reset`` (an array has no feature
+    names), as scikit-learn does. It skips scikit-learn's search for
+    dataframe libraries, whose first call in a process reads the metadata of
+    every installed package (about 15 ms: the largest part of a first fit on
+    a small data set). Anything else goes through scikit-learn's function,
+    with its conversions and error messages.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.base import BaseEstimator
+    >>> from sklogloss.utils._sklearn import validate_data
+    >>> est = BaseEstimator()
+    >>> X = np.ones((3, 2))
+    >>> validate_data(est, X, dtype=[np.float64]) is X, est.n_features_in_
+    (True, 2)
+    """
+    dtypes = check_params.get("dtype")
+    shortcut = (isinstance(dtypes, list) and X.dtype in dtypes if isinstance(X, np.ndarray) else False) \
+        and X.ndim == 2 and _plain(X, "f") and (reset or not hasattr(estimator, "feature_names_in_")) \
+        and check_params.get("ensure_2d", True) and not check_params.get("copy", False) \
+        and check_params.get("order") is None
+    if shortcut and not (isinstance(y, str) and y == "no_validation"):
+        # A numeric y needs no conversion (y_numeric concerns object arrays); a 2-D y only with multi_output.
+        shortcut = _plain(y, "biuf") and y.shape[0] == X.shape[0] and (
+            y.ndim == 1 or (y.ndim == 2 and check_params.get("multi_output", False)))
+    if not shortcut:
+        return _sklearn_validate_data(estimator, X, y, reset=reset, **check_params)
+    if reset and hasattr(estimator, "feature_names_in_"):
+        delattr(estimator, "feature_names_in_")
+    _check_n_features(estimator, X, reset=reset)
+    return X if isinstance(y, str) and y == "no_validation" else (X, y)
