@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: demo lint test test-slow bench bench-dask docs clean
+.PHONY: demo lint test test-slow bench bench-dask docs docs-check clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,16 @@ bench-dask: $(VENV)/.stamp-bench
 
 docs: $(VENV)/.stamp-docs
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+
+# The built site in headless Chromium (Debian's, installed if missing): the landing page, the
+# gallery index and one example; screenshots in docs/_build/screenshots/. Fails on a blank page
+# or an image that did not load. Not part of `make test`.
+docs-check: docs
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	fi
+	$(PY) docs/check_site.py --chromium /usr/bin/chromium
 
 clean:
 	rm -rf $(VENV) docs/_build docs/auto_examples docs/generated *.egg-info

@@ -17,8 +17,14 @@ __all__ = ["Design"]
 class Design:
     """Base class of the designs: the products a linear objective needs.
 
-    Attributes every design sets
-    ----------------------------
+    Every design sets the attributes below. Methods are listed below;
+    :meth:`solver_context` has a default (no context). A new design subclasses
+    this class and implements every method that raises
+    ``NotImplementedError``; ``tests/test_design_contract.py`` checks each
+    product against plain numpy.
+
+    Attributes
+    ----------
     n_samples, n_features : int
         The shape of X.
     dtype : numpy dtype
@@ -30,11 +36,6 @@ class Design:
         Whether :meth:`rmatmul` sums in float64 (always true for float64 X).
         A design without it has its sums rounded to its dtype: a row sample
         serving estimates, or a float32 CSR matrix.
-
-    Methods are listed below; :meth:`solver_context` has a default (no
-    context). A new design subclasses this class and implements every method
-    that raises ``NotImplementedError``; ``tests/test_design_contract.py``
-    checks each product against plain numpy.
     """
 
     n_samples = None
