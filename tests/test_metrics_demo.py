@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 from sklearn.calibration import calibration_curve
@@ -50,28 +52,95 @@ def test_metric_input_errors():
         calibration_table([0, 1], [0.2, 0.7], strategy="kmeans")
 
 
-def test_demo_runs_and_reports(tmp_path, capsys):
-    pytest.importorskip("matplotlib")
-    from sklogloss.demo import main
+def _report_sections(path):
+    """``{title: (rows, figures)}`` of a tour report: its table rows ``{name: text}`` and embedded figures."""
+    sections, title = {}, None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            title = line[3:].split(". ", 1)[1]
+            sections[title] = ({}, [])
+        elif title and line.startswith("| ") and not line.startswith("| number |"):
+            cells = [cell.strip().replace("\\|", "|") for cell in re.split(r"(?<!\\)\|", line)[1:-1]]
+            sections[title][0][cells[0]] = cells[1]
+        elif title and line.startswith("!["):
+            sections[title][1].append(re.fullmatch(r"!\[.*\]\((.+)\)", line).group(1))
+    return sections
 
-    report = main(output_dir=str(tmp_path))
+
+def _check_report(results, output_dir):
+    """The report holds every step's numbers as the step returned them, and figures that exist and show them."""
+    sections = _report_sections(output_dir / "report.md")
+    assert list(sections) == [r.title for r in results]
+    for r in results:
+        rows, figures = sections[r.title]
+        assert r.skipped is None, r.skipped
+        # Every number in the report is the step's own value, formatted once; none is missing or extra.
+        assert rows == {name: format(value, r.formats[name]) for name, value in r.numbers.items()}
+        assert all(np.isfinite(value) for value in r.numbers.values())
+        assert figures == [r.figure]
+        assert (output_dir / r.figure).stat().st_size > 10_000
+        # The numbers drawn on the figure are the same strings.
+        assert r.figure_numbers
+        drawn = "\n".join(r.figure_texts)
+        for name in r.figure_numbers:
+            assert r.text(name) in drawn, (r.key, name, r.text(name))
+
+
+def test_demo_steps_report_their_numbers(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("statsmodels")
+    from sklogloss import LogisticClassifier
+    from sklogloss.demo import STEPS, _breast_cancer, run_step, write_report
+
+    results = [run_step(key, str(tmp_path)) for key in ("calibration", "inference")]
+    write_report(results, str(tmp_path))
+    _check_report(results, tmp_path)
+    calibration, inference = results
+    # The ECE on the reliability diagram is expected_calibration_error of the same bins.
+    X_train, X_test, y_train, y_test, _ = _breast_cancer()
+    p = LogisticClassifier(C=1.0).fit(X_train, y_train).predict_proba(X_test)[:, 1]
+    assert calibration.numbers["ECE [C=1]"] == pytest.approx(expected_calibration_error(y_test, p, n_bins=10),
+                                                              rel=1e-12)
+    assert calibration.numbers["ECE [C=inf (separable: no MLE)]"] > calibration.numbers["ECE [C=1]"]
+    assert inference.numbers["max |std err difference| to statsmodels"] < 1e-8
+    assert inference.numbers["likelihood ratio, TUCE = PSI = 0"] == pytest.approx(
+        inference.numbers["likelihood ratio, TUCE = PSI = 0 (statsmodels)"], rel=1e-9)
+    assert len(STEPS) == 12
+    with pytest.raises(ValueError, match="Unknown step"):
+        run_step("no such step", str(tmp_path))
+
+
+def test_demo_tour_runs_every_step(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("statsmodels")
+    from sklogloss.demo import STEPS, main
+
+    results = main(output_dir=str(tmp_path))
     out = capsys.readouterr().out
-    assert "reliability diagram written" in out
-    assert (tmp_path / "reliability.png").stat().st_size > 10_000
-    assert report["coef_difference"] < 1e-6
-    assert report["test_accuracy"] > 0.9
-    assert report["softmax_proba_difference"] < 1e-6
-    assert report["noise[forward correction, true T]"] > report["noise[uncorrected]"] + 0.1
-    assert report["noise[forward correction, estimated T]"] > report["noise[uncorrected]"] + 0.1
-    np.testing.assert_allclose(report["hurdle_count_coef"], [0.3, 0.4], atol=0.1)
-    # The calibration table and the reliability diagram show the same ECE for every model.
-    names = [key[4:-1] for key in report if key.startswith("ece[")]
-    assert len(names) == 3
-    for name in names:
-        assert report[f"figure_ece[{name}]"] == report[f"ece[{name}]"]
-        assert report[f"figure_label[{name}]"] == f"{name} (ECE {report[f'ece[{name}]']:.4f})"
-        row = next(line for line in out.splitlines() if line.startswith(f"{name:28s} "))
-        assert row.endswith(f" {report[f'ece[{name}]']:7.4f}")
+    assert list(results) == list(STEPS)
+    _check_report(list(results.values()), tmp_path)
+    # Each step printed its sentence and its numbers as the report shows them.
+    for r in results.values():
+        assert r.summary in out
+        for name in r.numbers:
+            assert re.search(rf"^  {re.escape(name)} +{re.escape(r.text(name))}$", out, flags=re.MULTILINE)
+    assert "report written to" in out
+    n = {key: r.numbers for key, r in results.items()}
+    assert n["newton"]["max |probability difference| to scikit-learn newton-cholesky"] < 1e-5
+    assert n["soft_labels"]["label smoothing 0.1 vs smoothed targets: max |coef difference|"] < 1e-8
+    for estimate in ("forward, true T", "forward, estimated T"):
+        assert n["noise"][f"clean test accuracy [{estimate}]"] > n["noise"]["clean test accuracy [uncorrected]"] + 0.1
+    assert n["hurdle"]["mean test log-likelihood [NB hurdle]"] > n["hurdle"]["mean test log-likelihood [Poisson GLM]"]
+    assert n["cv"]["chosen C [LogisticClassifierCV]"] == n["cv"]["chosen C [scikit-learn LogisticRegressionCV]"]
+    wine_C = n["cv"]["wine: chosen C [SoftmaxClassifierCV]"]
+    assert wine_C == n["cv"]["wine: chosen C [scikit-learn LogisticRegressionCV]"]
+    dro = n["group_dro"]
+    assert dro["test worst-group loss [Group DRO]"] < dro["test worst-group loss [average loss (ERM)]"]
+    robust = "robust (adversarial_epsilon=0.1)"
+    assert (n["adversarial"][f"accuracy under PGD, epsilon=0.1 [{robust}]"]
+            > n["adversarial"]["accuracy under PGD, epsilon=0.1 [standard]"])
+    assert n["partial_fit"]["after 3 passes: max |coef difference| to fit"] < 1e-5
+    assert abs(n["density_ratio"]["estimated log-ratio slope"] - 0.15) < 0.05
 
 
 def test_soft_log_loss_excess_is_the_kl_divergence_to_the_targets():
