@@ -78,14 +78,19 @@ def contenders():
         yield f"dask-ml {solver}", lambda s=solver: DaskLR(solver=s, C=1e10, max_iter=100)
 
 
-def race(client, name, X, y, rounds, chunk_rows):
+def scattered(client, a, rows):
+    """``a`` as a dask array of row chunks of ``rows`` rows, each chunk sent to a worker once."""
+    import dask
     import dask.array as da
-    from distributed import wait
 
-    Xd = da.from_array(X, chunks=(chunk_rows, X.shape[1]))
-    yd = da.from_array(y, chunks=chunk_rows)
-    Xd, yd = client.persist([Xd, yd])
-    wait([Xd, yd])
+    parts = [a[i:i + rows] for i in range(0, a.shape[0], rows)]
+    futures = client.scatter(parts)
+    return da.concatenate([da.from_delayed(dask.delayed(f), shape=p.shape, dtype=a.dtype)
+                           for f, p in zip(futures, parts)])
+
+
+def race(client, name, X, y, rounds, chunk_rows):
+    Xd, yd = scattered(client, X, chunk_rows), scattered(client, y, chunk_rows)
     times, objectives = {}, {}
     for _ in range(rounds):
         for label, factory in contenders():
@@ -113,9 +118,6 @@ def race(client, name, X, y, rounds, chunk_rows):
 
 def cost_per_round_trip(client, X, y, chunk_counts):
     """Median seconds per round trip of our fit, and round trips per fit, for each chunk count."""
-    import dask.array as da
-    from distributed import wait
-
     from sklogloss import LogisticClassifier
     from sklogloss.design.dask import DaskDesign
 
@@ -133,9 +135,7 @@ def cost_per_round_trip(client, X, y, chunk_counts):
     try:
         for chunks in chunk_counts:
             rows_per_chunk = -(-X.shape[0] // chunks)
-            Xd, yd = client.persist([da.from_array(X, chunks=(rows_per_chunk, X.shape[1])),
-                                     da.from_array(y, chunks=rows_per_chunk)])
-            wait([Xd, yd])
+            Xd, yd = scattered(client, X, rows_per_chunk), scattered(client, y, rows_per_chunk)
             fits = []
             for _ in range(3):
                 calls.clear()
@@ -153,7 +153,7 @@ def main(argv=None):
     global N_WORKERS
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--designs", nargs="*", default=list(DESIGNS))
+    parser.add_argument("--designs", nargs="*", default=list(DESIGNS), choices=list(DESIGNS))
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-scaling", action="store_true", help="skip the cost per round trip")
     args = parser.parse_args(argv)
@@ -161,8 +161,11 @@ def main(argv=None):
 
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=N_WORKERS, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+    def cluster(n_workers):
+        return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                            dashboard_address=None)
+
+    with cluster(N_WORKERS) as local, Client(local) as client:
         ratios = []
         for name in args.designs:
             X, y = DESIGNS[name]()
@@ -172,22 +175,32 @@ def main(argv=None):
         if ratios:
             print(f"\nours against dask-ml's fastest solver at an objective no worse: "
                   f"{min(ratios):.1f}x to {max(ratios):.1f}x faster")
-        if args.no_scaling:
-            return
-        X, y = gaussian()
-        print(f"\ncost per round trip, gaussian 400k x 50, {N_WORKERS} workers")
-        print(f"  {'chunks':>7}{'fit (s)':>10}{'round trips':>13}{'s per trip':>12}")
-        scaling = cost_per_round_trip(client, X, y, (2, 4, 8, 16, 32))
-        for chunks, total, per_trip, trips in scaling:
-            print(f"  {chunks:>7}{total:>10.3f}{trips:>13}{per_trip:>12.4f}")
-        # per trip ~ a + b * chunks (scheduler and transfer per task) + compute of the rows per worker.
-        c = np.array([s[0] for s in scaling], dtype=float)
-        t = np.array([s[2] for s in scaling])
-        b, a = np.polyfit(c, t, 1)
-        print(f"  fit: per trip = {a:.4f} s + {b * 1e3:.2f} ms x chunks")
-    if args.workers == 2:
-        print("\n(run with --workers 1 for the worker-count comparison)")
-
+    if args.no_scaling:
+        return
+    X, y = gaussian()
+    chunk_counts = (2, 4, 8, 16, 32)
+    per_trip = {}
+    for n_workers in (1, N_WORKERS) if N_WORKERS > 1 else (1,):
+        with cluster(n_workers) as local, Client(local) as client:
+            print(f"\ncost per round trip of our fit, gaussian 400k x 50, {n_workers} worker(s)")
+            print(f"  {'chunks':>7}{'fit (s)':>10}{'round trips':>13}{'s per trip':>12}")
+            for chunks, total, trip, trips in cost_per_round_trip(client, X, y, chunk_counts):
+                print(f"  {chunks:>7}{total:>10.3f}{trips:>13}{trip:>12.4f}")
+                per_trip[n_workers, chunks] = trip
+    # per trip = scheduler cost per task x chunks + compute of the rows on each worker.
+    c = np.array(chunk_counts, dtype=float)
+    w = max(n for n, _ in per_trip)
+    t = np.array([per_trip[w, k] for k in chunk_counts])
+    per_task, fixed = np.polyfit(c, t, 1)
+    print(f"\n{w} worker(s): per trip = {fixed * 1e3:.1f} ms + {per_task * 1e3:.2f} ms x chunks")
+    if (1, 8) in per_trip and w > 1:
+        compute_1 = per_trip[1, 8] - 8 * per_task  # one worker computes all 400k rows
+        print(f"compute of 400k x 50 rows per trip on one worker: {compute_1 * 1e3:.1f} ms")
+        # 100x the rows on 10x the workers: 10x the rows per worker; 100x the tasks for the scheduler.
+        compute = compute_1 * 100 / (10 * w)
+        estimate = compute + 800 * per_task + fixed
+        print(f"estimate at 100x the rows (40M, 800 chunks of 50k) on {10 * w} workers: {estimate:.2f} s per "
+              f"trip (compute {compute:.2f} s, scheduling {800 * per_task:.2f} s, latency {fixed * 1e3:.0f} ms)")
 
 if __name__ == "__main__":
     main()
