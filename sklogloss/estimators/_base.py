@@ -82,6 +82,9 @@ max_iter : int or None, default=None
     "verbose": """\
 verbose : int, default=0
     Print solver progress if positive.""",
+    "offset": """\
+offset, exposure : array-like of shape (n_samples,), default=None
+    The count part's offset, or its exposure (``offset = log(exposure)``); not both.""",
     "fitted": """\
 solver_ : str
     The solver used.

@@ -70,6 +70,9 @@ def check_dask_inputs(X, y, sample_weight):
     if X.numblocks[1] != 1:
         raise ValueError(f"X is chunked along its columns ({X.numblocks[1]} column chunks); a dask fit "
                          "needs whole rows in each block: X = X.rechunk({1: -1}).")
+    if type(getattr(X, "_meta", None)) is not np.ndarray:
+        raise ValueError(f"X's blocks are {type(getattr(X, '_meta', None)).__name__} arrays; a dask fit takes "
+                         "dense numpy blocks (X.map_blocks(lambda b: b.toarray()) for sparse blocks).")
     if X.dtype.kind in "biu":
         X = X.astype(np.float64)
     elif X.dtype not in (np.float32, np.float64):
@@ -187,7 +190,7 @@ def distributed_objectives(estimator, X, y, sample_weight):
         raise ValueError("The sample weights sum to zero; at least one sample must have a non-zero (positive) "
                          "weight.")
     targets.global_mass_ = np.sum([m[0] for m in masses], axis=0)
-    targets.class_weights(estimator.class_weight, None, None)  # raises here for one weighted class
+    targets.class_weights(getattr(estimator, "class_weight", None), None, None)  # raises for one weighted class
     check_separation = all(m[2] for m in masses)
     estimator._learn_distributed_state(weighted=sample_weight is not None)
 

@@ -361,8 +361,7 @@ class HurdleRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
             Non-negative integer counts.
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
-        offset, exposure : array-like of shape (n_samples,), default=None
-            The count part's offset, as in :meth:`fit`.
+        {{offset}}
 
         Returns
         -------
@@ -442,8 +441,7 @@ class HurdleRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
         """Expected count ``E[y | x] = P(y > 0) * mu / (1 - f(0; mu))``.
 
         {{X}}
-        offset, exposure : array-like of shape (n_samples,), default=None
-            The count part's offset (or ``exposure``, ``offset = log(exposure)``).
+        {{offset}}
 
         Returns
         -------
@@ -474,8 +472,7 @@ class HurdleRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
         """Mean of the untruncated count distribution, ``mu = exp(x @ count_coef_ + count_intercept_ + offset)``.
 
         {{X}}
-        offset, exposure : array-like of shape (n_samples,), default=None
-            The count part's offset (or ``exposure``).
+        {{offset}}
 
         Returns
         -------
@@ -494,8 +491,7 @@ class HurdleRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
         with the same ``mu`` does.
 
         {{X}}
-        offset, exposure : array-like of shape (n_samples,), default=None
-            The count part's offset (or ``exposure``).
+        {{offset}}
 
         Returns
         -------
@@ -514,8 +510,7 @@ class HurdleRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
         {{X}}
         max_count : int
             Largest count; the rows sum to ``P(y <= max_count)``.
-        offset, exposure : array-like of shape (n_samples,), default=None
-            The count part's offset (or ``exposure``).
+        {{offset}}
 
         Returns
         -------
@@ -543,8 +538,7 @@ class HurdleRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
         {{X}}
         y : array-like of shape (n_samples,)
             Non-negative integer counts.
-        offset, exposure : array-like of shape (n_samples,), default=None
-            The count part's offset (or ``exposure``).
+        {{offset}}
 
         Returns
         -------
