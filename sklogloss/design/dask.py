@@ -59,6 +59,21 @@ def _call_each(block, fn, args):
     return None if block is None else fn(block, *args)
 
 
+class _BlockHolder:
+    """A dask actor on one worker holding that worker's blocks: a request reaches it without the scheduler."""
+
+    def __init__(self, indices, *blocks):
+        self.indices = list(indices)
+        self.blocks = blocks
+
+    def map(self, fn, args, kwargs, wanted):
+        return [(i, _call(block, fn, args, kwargs)) for i, block in zip(self.indices, self.blocks) if i in wanted]
+
+    def map_each(self, fn, per_block):
+        return [(i, _call_each(block, fn, per_block[i])) for i, block in zip(self.indices, self.blocks)
+                if i in per_block]
+
+
 class DaskDesign(Design):
     """Row blocks of dask arrays on a dask.distributed cluster, each held as an in-memory object.
 
@@ -76,10 +91,11 @@ class DaskDesign(Design):
 
     Notes
     -----
-    Each call of :meth:`map` is one round trip to the workers: one task per
-    block, the results gathered to the client. The solvers' per-iteration
-    cost is then the blocks' work, in parallel over the workers, plus the
-    scheduler's latency per round trip (about a millisecond per task).
+    Each call of :meth:`map` is one round trip to the workers: one request
+    per worker, to a dask actor holding the worker's blocks (the requests do
+    not go through the scheduler), the results sent back to the client. The
+    solvers' per-iteration cost is then the blocks' work, in parallel over
+    the workers, plus a few milliseconds.
 
     Examples
     --------
@@ -108,6 +124,7 @@ class DaskDesign(Design):
         self.block_rows = None if block_rows is None else np.asarray(block_rows, dtype=np.int64)
         self.block_starts = None if block_rows is None else np.concatenate(
             [[0], np.cumsum(self.block_rows)[:-1]]).astype(np.int64)
+        self._actors = None
 
     @classmethod
     def from_arrays(cls, client, build, X, *others):
@@ -136,19 +153,48 @@ class DaskDesign(Design):
         n_features = X.shape[1] if X.ndim == 2 else 1
         return cls(client, client.compute(tasks), X.shape[0], n_features, X.dtype, block_rows=X.chunks[0])
 
+    def _holders(self):
+        """One actor per worker, holding the blocks that live there (created at the first request)."""
+        if self._actors is None:
+            from distributed import wait
+
+            wait(self.blocks)
+            for block in self.blocks:
+                if block.status == "error":
+                    block.result()  # raises the block's exception (a ValueError of bad input) here
+            who_has = self.client.who_has(self.blocks)
+            on_worker = {}
+            for i, block in enumerate(self.blocks):
+                on_worker.setdefault(who_has[block.key][0], []).append(i)
+            self._actors = [
+                self.client.submit(_BlockHolder, indices, *[self.blocks[i] for i in indices], actor=True,
+                                   workers=[worker], allow_other_workers=False, pure=False).result()
+                for worker, indices in on_worker.items()]
+        return self._actors
+
     def map(self, fn, *args, **kwargs):
         """``[fn(block, *args, **kwargs) for each block]``, run on the workers; None for an empty block.
 
-        The arguments are sent once per block (keep them small: coefficients,
-        not data).
+        One request per worker, to an actor that holds the worker's blocks
+        (no scheduler between the client and the blocks: a round trip costs a
+        few milliseconds besides the blocks' work). The arguments are sent
+        once per worker (keep them small: coefficients, not data).
         """
-        futures = self.client.map(_call, self.blocks, fn=fn, args=args, kwargs=kwargs, pure=False)
-        return self.client.gather(futures)
+        wanted = set(range(len(self.blocks)))
+        calls = [actor.map(fn, args, kwargs, wanted) for actor in self._holders()]
+        return self._in_order(calls)
 
     def map_each(self, fn, per_block):
         """``[fn(block, *args) for block, args in zip(blocks, per_block)]``: other arguments per block."""
-        futures = self.client.map(_call_each, self.blocks, [fn] * len(self.blocks), list(per_block), pure=False)
-        return self.client.gather(futures)
+        per_block = dict(enumerate(per_block))
+        return self._in_order([actor.map_each(fn, per_block) for actor in self._holders()])
+
+    def _in_order(self, calls):
+        out = [None] * len(self.blocks)
+        for call in calls:
+            for i, result in call.result():
+                out[i] = result
+        return out
 
     def drop(self, keep):
         """A design on the blocks where ``keep`` is true (blocks without rows of positive weight dropped)."""
@@ -171,7 +217,8 @@ class DaskDesign(Design):
         return contextlib.nullcontext()
 
     def release(self):
-        """Release the blocks on the workers."""
+        """Release the blocks (and the actors holding them) on the workers."""
+        self._actors = None
         for block in self.blocks:
             block.release()
         self.blocks = []
