@@ -206,20 +206,16 @@ def main(argv=None):
             for chunks, total, trip, trips in cost_per_round_trip(client, X, y, chunk_counts):
                 print(f"  {chunks:>7}{total:>10.3f}{trips:>13}{trip:>12.4f}")
                 per_trip[n_workers, chunks] = trip
-    # per trip = scheduler cost per task x chunks + compute of the rows on each worker.
-    c = np.array(chunk_counts, dtype=float)
+    # Requests go to one actor per worker: a trip is the slowest worker's compute of its rows plus
+    # a few milliseconds. Cost per row: the cheapest 1-worker trip over the chunk counts.
+    per_row = min(per_trip[1, k] for k in chunk_counts) / X.shape[0]
     w = max(n for n, _ in per_trip)
-    t = np.array([per_trip[w, k] for k in chunk_counts])
-    per_task, fixed = np.polyfit(c, t, 1)
-    print(f"\n{w} worker(s): per trip = {fixed * 1e3:.1f} ms + {per_task * 1e3:.2f} ms x chunks")
-    if (1, 8) in per_trip and w > 1:
-        compute_1 = per_trip[1, 8] - 8 * per_task  # one worker computes all 400k rows
-        print(f"compute of 400k x 50 rows per trip on one worker: {compute_1 * 1e3:.1f} ms")
-        # 100x the rows on 10x the workers: 10x the rows per worker; 100x the tasks for the scheduler.
-        compute = compute_1 * 100 / (10 * w)
-        estimate = compute + 800 * per_task + fixed
-        print(f"estimate at 100x the rows (40M, 800 chunks of 50k) on {10 * w} workers: {estimate:.2f} s per "
-              f"trip (compute {compute:.2f} s, scheduling {800 * per_task:.2f} s, latency {fixed * 1e3:.0f} ms)")
+    print(f"\ncompute per row and trip (1 worker, best chunking): {per_row * 1e9:.0f} ns; "
+          f"2 workers at 8 chunks: {per_trip.get((w, 8), float('nan')) * 1e3:.0f} ms per trip "
+          f"(1 worker: {per_trip[1, 8] * 1e3:.0f} ms)")
+    rows_per_worker = 100 * X.shape[0] / (10 * w)
+    print(f"estimate at 100x the rows on {10 * w} workers ({rows_per_worker:,.0f} rows each): "
+          f"{per_row * rows_per_worker:.2f} s per trip of compute, plus the replies of {10 * w} workers")
 
 if __name__ == "__main__":
     main()

@@ -146,6 +146,8 @@ def test_dask_bad_input_raises(client):
         LogisticClassifier().fit(Xd, _dask(np.zeros(2000, dtype=int)))
     with pytest.raises(ValueError, match="non-negative"):
         LogisticClassifier().fit(Xd, _dask(y2), sample_weight=_dask(-np.ones(2000)))
+    with pytest.raises(ValueError, match="Estimating transition_matrix"):
+        NoiseCorrectedClassifier(transition_matrix="estimate").fit(Xd, _dask(y2))
     model = LogisticClassifier().fit(Xd, _dask(y2))
     with pytest.raises(ValueError, match="expecting 6 features"):
         model.predict(_dask(X[:, :4]))
