@@ -110,6 +110,7 @@ def test_demo_steps_report_their_numbers(tmp_path, capsys):
         run_step("no such step", str(tmp_path))
 
 
+@pytest.mark.slow  # the whole tour (20-35 s); the fast test above checks two steps and the report
 def test_demo_tour_runs_every_step(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     pytest.importorskip("statsmodels")
