@@ -19,6 +19,16 @@ on the training labels and bias the estimate toward the identity.
   against the observed labels, calibrated to the observed label counts, give
   the joint distribution of clean and noisy labels, whose rows normalised are
   ``T``.
+* :func:`em_transition_matrix`: one M-step of the maximum-likelihood fit of
+  ``T`` jointly with a model of the clean posterior (the expectation-maximisation
+  of Dawid and Skene, 1979, with a classifier in place of the class priors).
+  Given clean-class probabilities ``p(x)`` and the current ``T``, the posterior
+  of the clean class of a sample with noisy label ``y`` is
+  ``r_k = p_k T[k, y] / sum_l p_l T[l, y]``, and the new ``T[k, j]`` is the
+  share of label ``j`` in the ``r``-weighted counts of clean class ``k``.
+  :class:`~sklogloss.NoiseCorrectedClassifier` (``estimation="em"``)
+  alternates it with out-of-fold fits of the forward-corrected model, scoring
+  each iterate by :func:`noisy_log_likelihood`.
 
 References
 ----------
@@ -27,6 +37,9 @@ robust to label noise: a loss correction approach", CVPR 2017.
 
 C. Northcutt, L. Jiang, I. Chuang, "Confident learning: estimating uncertainty
 in dataset labels", JAIR 70, 2021.
+
+A. P. Dawid, A. M. Skene, "Maximum likelihood estimation of observer
+error-rates using the EM algorithm", Applied Statistics 28(1), 1979.
 """
 
 import numpy as np
@@ -38,7 +51,9 @@ __all__ = [
     "anchor_transition_matrix",
     "confident_joint",
     "confident_joint_transition_matrix",
+    "em_transition_matrix",
     "flip_labels",
+    "noisy_log_likelihood",
     "pair_flip_transition_matrix",
     "symmetric_transition_matrix",
 ]
@@ -206,6 +221,151 @@ def confident_joint_transition_matrix(y, proba, sample_weight=None, calibrate=Tr
     counted = rows > 0
     T[counted] = C[counted] / rows[counted, None]
     return T
+
+
+def _check_weights(sample_weight, n_samples):
+    if sample_weight is None:
+        return np.ones(n_samples)
+    sw = np.asarray(sample_weight, dtype=np.float64)
+    if sw.shape != (n_samples,) or not np.all(np.isfinite(sw)) or sw.min() < 0:
+        raise ValueError(f"sample_weight must hold {n_samples} finite, non-negative weights; got "
+                         f"shape {sw.shape}.")
+    return sw
+
+
+def noisy_log_likelihood(y, proba, transition_matrix, sample_weight=None):
+    """Mean log-likelihood of noisy labels under clean probabilities and a transition matrix.
+
+    The model of the noisy label of a sample with clean-class probabilities
+    ``p`` is ``T^T p``; the score is the (weighted) mean of
+    ``log sum_k p_k T[k, y]``. On out-of-fold probabilities it is a held-out
+    log-likelihood: the only measure of a ``T`` that noisy labels allow.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Noisy labels as integer class indices (columns of ``proba``).
+    proba : array-like of shape (n_samples, n_classes)
+        Probabilities of the *clean* classes, ``P(true = k | x)``.
+    transition_matrix : array-like of shape (n_classes, n_classes)
+        ``T[i, j] = P(noisy = j | true = i)``.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weights of the mean.
+
+    Returns
+    -------
+    float
+        The mean log-likelihood; ``-inf`` if a label has probability zero.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklogloss.noise_estimation import noisy_log_likelihood
+    >>> proba = np.array([[1.0, 0.0], [0.5, 0.5]])
+    >>> T = np.array([[0.8, 0.2], [0.0, 1.0]])
+    >>> ll = noisy_log_likelihood([1, 1], proba, T)     # (log 0.2 + log 0.6) / 2
+    >>> bool(np.isclose(ll, (np.log(0.2) + np.log(0.6)) / 2))
+    True
+    """
+    P = _check_proba(proba)
+    y = _check_labels(y, *P.shape)
+    T = check_transition_matrix(transition_matrix, n_classes=P.shape[1])
+    sw = _check_weights(sample_weight, y.size)
+    if not sw.sum() > 0:
+        raise ValueError("sample_weight sums to zero; at least one sample needs a positive weight.")
+    return _em_update(P, y, T, sw)[1]
+
+
+def em_transition_matrix(y, proba, transition_matrix, sample_weight=None, max_iter=1, tol=0.0):
+    """EM updates of the transition matrix from clean-class probabilities.
+
+    With the clean-class probabilities ``p(x)`` of a model of the clean
+    posterior and the current ``T``, the E-step gives each sample the
+    posterior of its clean class given its noisy label ``y``::
+
+        r_k = p_k T[k, y] / sum_l p_l T[l, y]
+
+    and the M-step the maximiser of the expected log-likelihood::
+
+        T_new[k, j] = sum_{n: y_n = j} s_n r_nk / sum_n s_n r_nk
+
+    Each update does not decrease the likelihood
+    ``sum_n s_n log (T^T p(x_n))_{y_n}`` (:func:`noisy_log_likelihood`) of
+    the fixed ``p``; repeated (``max_iter > 1``) it climbs to the ``T`` that
+    maximises it. Alternated with refits of the model to each new ``T`` (the
+    forward correction) this is the maximum-likelihood fit of ``T`` jointly
+    with the classifier, and the true ``T`` with the true clean posterior is
+    a fixed point. Entries that are zero stay zero: start from a ``T``
+    without structural zeros that are not meant.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Noisy labels as integer class indices (columns of ``proba``).
+    proba : array-like of shape (n_samples, n_classes)
+        Probabilities of the *clean* classes, out-of-fold (a model's fit to a
+        sample's own label would pull ``T`` toward the identity).
+    transition_matrix : array-like of shape (n_classes, n_classes)
+        The current ``T[i, j] = P(noisy = j | true = i)``.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weights of the counts.
+    max_iter : int, default=1
+        Number of updates with ``proba`` fixed.
+    tol : float, default=0.0
+        Stop earlier when no row of ``T`` moves by more than ``tol`` (L1).
+
+    Returns
+    -------
+    ndarray of shape (n_classes, n_classes)
+        The updated ``T``; a clean class that receives no posterior mass keeps
+        its current row.
+
+    Examples
+    --------
+    A confident model (``p`` one-hot) makes the update the row-normalised
+    counts of predicted clean class against noisy label:
+
+    >>> import numpy as np
+    >>> from sklogloss.noise_estimation import em_transition_matrix
+    >>> proba = np.eye(2)[[0, 0, 0, 0, 1, 1]]
+    >>> em_transition_matrix([0, 0, 0, 1, 1, 1], proba, [[0.5, 0.5], [0.5, 0.5]])
+    array([[0.75, 0.25],
+           [0.  , 1.  ]])
+    """
+    P = _check_proba(proba)
+    n, K = P.shape
+    y = _check_labels(y, n, K)
+    T = check_transition_matrix(transition_matrix, n_classes=K)
+    sw = _check_weights(sample_weight, n)
+    if int(max_iter) != max_iter or max_iter < 1:
+        raise ValueError(f"max_iter must be an integer >= 1; got {max_iter}.")
+    if not tol >= 0:
+        raise ValueError(f"tol must be non-negative; got {tol}.")
+    for _ in range(int(max_iter)):
+        new = _em_update(P, y, T, sw)[0]
+        change = np.abs(new - T).sum(axis=1).max()
+        T = new
+        if change <= tol:
+            break
+    return T
+
+
+def _em_update(P, y, T, sw):
+    """One EM update and the weighted mean log-likelihood of ``T`` (before the update)."""
+    K = T.shape[0]
+    R = P * T.T[y]                                  # p_k T[k, y_n]
+    u = R.sum(axis=1)                               # P(noisy = y_n | x_n)
+    possible = (u > 0) & (sw > 0)
+    R *= np.divide(sw, u, out=np.zeros_like(u), where=possible)[:, None]
+    counts = R.T @ np.eye(K)[y]                     # sum_{n: y_n = j} s_n r_nk
+    rows = counts.sum(axis=1)
+    new = T.copy()
+    has_mass = rows > 0
+    new[has_mass] = counts[has_mass] / rows[has_mass, None]
+    used = sw > 0
+    with np.errstate(divide="ignore"):
+        loglik = float(np.dot(sw[used], np.log(u[used])) / sw.sum())
+    return new, loglik
 
 
 def pair_flip_transition_matrix(n_classes, rate):

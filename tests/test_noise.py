@@ -565,8 +565,13 @@ def test_verbose_prints_the_estimate(capsys):
     X = StandardScaler().fit_transform(X)
     NoiseCorrectedClassifier(verbose=1, cv=3, solver="newton-cg").fit(X, y)
     out = capsys.readouterr().out
-    assert "estimated transition matrix (confident_joint)" in out
+    assert "estimated transition matrix (em)" in out
+    assert "EM iteration 0: held-out noisy log-likelihood" in out
     assert "[newton-cg] iter" in out
+    NoiseCorrectedClassifier(verbose=1, cv=3, estimation="confident_joint").fit(X, y)
+    out = capsys.readouterr().out
+    assert "estimated transition matrix (confident_joint)" in out
+    assert "EM iteration" not in out
 
 
 def test_convergence_warning_when_stopped_early():
