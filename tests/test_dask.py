@@ -179,3 +179,14 @@ def test_dask_tall_data_uses_a_row_sample_and_equals_in_memory(client, no_gather
                                            sample_weight=_dask(sw, rows=30_000))
     assert_allclose(model.coef_, reference.coef_, atol=1e-6)
     assert_allclose(model.intercept_, reference.intercept_, atol=1e-6)
+
+
+def test_dask_block_without_weight_is_dropped(client, no_gather):
+    # The second block has weight zero: the objective is summed over the others only.
+    X, y2, _, rng = _data(n=4000)
+    sw = rng.exponential(size=4000)
+    sw[1000:2000] = 0.0
+    reference = LogisticClassifier(C=1.0).fit(X, y2, sample_weight=sw)
+    model = LogisticClassifier(C=1.0).fit(_dask(X), _dask(y2), sample_weight=_dask(sw))
+    assert_allclose(model.coef_, reference.coef_, atol=1e-6)
+    assert_allclose(model.intercept_, reference.intercept_, atol=1e-6)

@@ -125,6 +125,8 @@ class DaskDesign(Design):
         self.block_starts = None if block_rows is None else np.concatenate(
             [[0], np.cumsum(self.block_rows)[:-1]]).astype(np.int64)
         self._actors = None
+        #: Each block's index among the blocks the actors were built on (``drop`` keeps the actors).
+        self._holder_index = list(range(len(self.blocks)))
 
     @classmethod
     def from_arrays(cls, client, build, X, *others):
@@ -163,6 +165,7 @@ class DaskDesign(Design):
                 if block.status == "error":
                     block.result()  # raises the block's exception (a ValueError of bad input) here
             who_has = self.client.who_has(self.blocks)
+            self._holder_index = list(range(len(self.blocks)))  # actors built on these blocks
             on_worker = {}
             for i, block in enumerate(self.blocks):
                 on_worker.setdefault(who_has[block.key][0], []).append(i)
@@ -180,27 +183,33 @@ class DaskDesign(Design):
         few milliseconds besides the blocks' work). The arguments are sent
         once per worker (keep them small: coefficients, not data).
         """
-        wanted = set(range(len(self.blocks)))
+        wanted = set(self._holder_index)
         calls = [actor.map(fn, args, kwargs, wanted) for actor in self._holders()]
         return self._in_order(calls)
 
     def map_each(self, fn, per_block):
         """``[fn(block, *args) for block, args in zip(blocks, per_block)]``: other arguments per block."""
-        per_block = dict(enumerate(per_block))
+        per_block = dict(zip(self._holder_index, per_block))
         return self._in_order([actor.map_each(fn, per_block) for actor in self._holders()])
 
     def _in_order(self, calls):
+        position = {h: i for i, h in enumerate(self._holder_index)}
         out = [None] * len(self.blocks)
         for call in calls:
-            for i, result in call.result():
-                out[i] = result
+            for h, result in call.result():
+                out[position[h]] = result
         return out
 
     def drop(self, keep):
-        """A design on the blocks where ``keep`` is true (blocks without rows of positive weight dropped)."""
+        """A design on the blocks where ``keep`` is true (blocks without rows of positive weight dropped).
+
+        It shares this design's actors, if they exist: the dropped blocks are no longer asked.
+        """
         keep = np.asarray(keep, dtype=bool)
         design = DaskDesign(self.client, [block for block, k in zip(self.blocks, keep) if k], self.n_samples,
                             self.n_features, self.dtype)
+        design._actors = self._actors
+        design._holder_index = [h for h, k in zip(self._holder_index, keep) if k]
         if self.block_rows is not None:
             design.block_rows, design.block_starts = self.block_rows[keep], self.block_starts[keep]
         return design
