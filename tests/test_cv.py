@@ -299,14 +299,59 @@ def test_refit_model_is_the_base_estimator_at_the_chosen_c():
     np.testing.assert_allclose(ours.predict_proba(X), model.predict_proba(X))
 
 
-def test_path_is_warm_started():
-    """Iteration counts, not timings: the path takes fewer Newton steps than cold starts at each C."""
+def _count_hessians(monkeypatch):
+    """Count the full Hessians formed (the expensive part of a Newton-Cholesky step)."""
+    from sklogloss.objective.linear import LinearObjective
+
+    counter = {"n": 0}
+    original = LinearObjective.gradient_hessian
+
+    def counted(self, *args, **kwargs):
+        counter["n"] += 1
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(LinearObjective, "gradient_hessian", counted)
+    return counter
+
+
+def test_path_is_warm_started(monkeypatch):
+    """Work counts, not timings: the path forms fewer Hessians than cold starts at each C.
+
+    Along the path each fit starts at the previous solution and from the previous
+    fit's last Hessian (HessianMemory), so most fits form one Hessian or none.
+    """
     X, y = _data(n_samples=400, n_classes=3, seed=8)
     folds = _folds(X, y, n_splits=3)
-    ours = SoftmaxClassifierCV(Cs=CS, cv=folds).fit(X, y)
     train = folds[0][0]
-    cold = [SoftmaxClassifier(C=C).fit(X[train], y[train]).n_iter_[0] for C in CS]
-    assert ours.n_iter_[0, 0].sum() < 0.75 * np.sum(cold)
+    counter = _count_hessians(monkeypatch)
+    ours = SoftmaxClassifierCV(Cs=CS, cv=folds[:1], refit=False).fit(X, y)
+    path = counter["n"]
+    counter["n"] = 0
+    cold = [SoftmaxClassifier(C=C).fit(X[train], y[train]) for C in CS]
+    assert path < 0.5 * counter["n"]
+    # the same solutions
+    for j, model in enumerate(cold):
+        np.testing.assert_allclose(ours.coefs_paths_[0, 0, j][:, :-1], model.coef_, atol=1e-7)
+
+
+def test_carried_hessian_changes_steps_not_solutions():
+    """Newton-Cholesky with and without HessianMemory and Hessian reuse reach the same optimum."""
+    from sklogloss.losses import BinomialLoss
+    from sklogloss.objective import LinearObjective
+    from sklogloss.solvers import NewtonCholeskySolver
+    from sklogloss.solvers.curvature import HessianMemory
+
+    X, y = make_classification(n_samples=500, n_features=8, random_state=3)
+    memory, coef = HessianMemory(), np.zeros(9)
+    for C in CS:
+        objective = LinearObjective(X, y.astype(float), BinomialLoss(), C=C)
+        coef = NewtonCholeskySolver(tol=1e-10, memory=memory).solve(objective, coef).coef
+        classical = NewtonCholeskySolver(tol=1e-10, reuse_ratio=0.0).solve(objective, np.zeros(9)).coef
+        np.testing.assert_allclose(coef, classical, atol=1e-9)
+    assert memory.n_carried == len(CS) - 1
+    # not carried to other data
+    other = LinearObjective(X[:-1], y[:-1].astype(float), BinomialLoss(), C=1.0)
+    assert memory.recall(other) is None
 
 
 def test_cs_order_and_integer_grid():

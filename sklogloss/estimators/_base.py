@@ -24,7 +24,7 @@ from ..exceptions import PerfectSeparationWarning
 from ..losses import log1pexp, log_softmax, sigmoid, softmax
 from ..objective.adversarial import AdversarialObjective
 from ..objective.blocks import BlockSumObjective
-from ..solvers import SOLVERS, Result, select_solver
+from ..solvers import SOLVERS, NewtonCholeskySolver, Result, select_solver
 from ..utils._sklearn import Interval, StrOptions, _fit_context, validate_data
 from ..utils.validation import check_sample_weight
 from ._distributed import distributed_objectives, distributed_solver, is_dask, predict_blocks
@@ -158,9 +158,18 @@ def validate_X_y(estimator, X, y, reset=True, multi_output=True):
     return X, np.asarray(y)
 
 
-def run_solver(estimator, objective, coef0, solver, label=""):
-    """Run ``solver`` on ``objective`` (in its ``solver_context``) and warn if it did not converge."""
+def run_solver(estimator, objective, coef0, solver, label="", key=0):
+    """Run ``solver`` on ``objective`` (in its ``solver_context``) and warn if it did not converge.
+
+    An estimator with a ``_hessian_memory``
+    (:class:`~sklogloss.solvers.curvature.HessianMemory`, set only by the C
+    path of the CV estimators, whose fits share their data) gives it to
+    Newton-Cholesky, for problem ``key``.
+    """
     instance = SOLVERS[solver](tol=estimator.tol, max_iter=estimator.max_iter, verbose=estimator.verbose)
+    memory = getattr(estimator, "_hessian_memory", None)
+    if memory is not None and isinstance(instance, NewtonCholeskySolver):
+        instance.memory, instance.memory_key = memory, key
     max_iter = instance.max_iter
     with objective.solver_context():
         result = instance.solve(objective, coef0)
@@ -342,7 +351,7 @@ class LinearFitMixin(SparseInputMixin):
 
         def solve_one(j):
             label = f" (class {label_repr(classes[j])})" if n > 1 else ""
-            return run_solver(self, objectives[j], starts[j], solver, label)
+            return run_solver(self, objectives[j], starts[j], solver, label, key=j)
 
         if n == 1 or isinstance(objectives[0], BlockSumObjective):  # a cluster fits one problem at a time
             return [solve_one(j) for j in range(n)]

@@ -24,6 +24,7 @@ from sklearn.model_selection import check_cv
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
+from ..solvers.curvature import HessianMemory
 from ..utils._sklearn import Interval, _fit_context
 from ..utils.validation import check_sample_weight
 from ._base import LINEAR_PARAMETER_CONSTRAINTS, fill_doc, validate_X_y
@@ -230,6 +231,8 @@ class _PathCVMixin:
         """Fit the fold of ``task`` along the Cs, from the smallest; its coefficients, scores and iterations."""
         Cs = self.Cs_
         model = self._path_estimator(class_weight, l1_ratio=l1_ratio, warm_start=True)
+        # The fits share their data: each Newton-Cholesky fit starts from the previous one's last Hessian.
+        model._hessian_memory = HessianMemory()
         X_train, y_train = X[train], y[train]
         X_test, y_test = X[test], y[test]
         fit_kwargs = {} if sw is None else {"sample_weight": sw[train]}

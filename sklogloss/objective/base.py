@@ -75,6 +75,17 @@ class Objective(ABC):
         """Curvature along the output shifts, ``(n_dof,)``, or None (see ``LinearObjective.shift_curvature``)."""
         return None
 
+    def carry_hessian(self, H, other):
+        """This objective's Hessian from ``H``, the Hessian of ``other`` at the same coefficients; or None.
+
+        For a Newton solver that starts from the last Hessian of a previous
+        fit (see ``NewtonCholeskySolver(memory=...)``): ``other`` is the
+        objective of that fit. None (the default) when the Hessian cannot be
+        carried over; ``LinearObjective`` carries it between objectives of the
+        same data that differ in ``C`` only.
+        """
+        return None
+
     #: Whether scores carried along a solver's path may drift from
     #: ``linear_predictor(coef, exact=True)`` and must be checked before a
     #: Newton solver reports (float32 data; not a row sample, whose solution

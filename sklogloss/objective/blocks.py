@@ -75,8 +75,18 @@ def _block_rows(objectives, index, local_rows):
 
 
 def _block_call(objectives, index, method, coef, kwargs):
-    """``objectives[index].method(coef, **kwargs)`` on one block (run on its worker)."""
-    return getattr(objectives[index], method)(coef, **kwargs)
+    """``objectives[index].method(coef, **kwargs)`` on one block (run on its worker).
+
+    Values and gradients of a block below float64 (float32 X) take their
+    scores in float64 arithmetic (``linear_predictor(coef, exact=True)``):
+    no score is carried from one request to the next, so that the gradient
+    has the floor of float64 sums, not of float32 products, at the cost of
+    converting the block a few rows at a time.
+    """
+    objective = objectives[index]
+    if objective.checks_scores and method in ("loss_gradient", "gradient_hessian"):
+        kwargs = {**kwargs, "raw": objective.linear_predictor(coef, exact=True)}
+    return getattr(objective, method)(coef, **kwargs)
 
 
 class BlockSumObjective(LinearObjective):

@@ -281,6 +281,26 @@ class LinearObjective(Objective):
             mask[:, -1] = False
         return mask.ravel()
 
+    def carry_hessian(self, H, other):
+        """``H`` with the L2 term of ``other`` replaced by this objective's (see :meth:`Objective.carry_hessian`).
+
+        The smooth loss's Hessian does not depend on ``C`` (the weights are
+        normalised to sum to one), only the L2 term ``l2_strength`` on the
+        penalised diagonal does. ``other`` must be an objective of the same
+        class on the same X (the same array: checked), targets and weights
+        (not checked: the caller's contract, as along a path of ``C``), with
+        the same loss and layout; None otherwise.
+        """
+        X = getattr(self.design, "X", None)
+        if type(other) is not type(self) or X is None or getattr(other.design, "X", None) is not X \
+                or other.size != self.size or other.n_samples != self.n_samples \
+                or type(other.loss_fn) is not type(self.loss_fn) or H.shape != (self.size, self.size):
+            return None
+        H = H.copy()
+        diag = np.flatnonzero(self.penalised_mask())
+        H[diag, diag] += self.l2_strength - other.l2_strength
+        return H
+
     def null_space(self):
         """Orthonormal basis ``(size, m)`` of directions along which the smooth part is constant.
 

@@ -4,8 +4,8 @@ import numpy as np
 import scipy.linalg
 import scipy.linalg.lapack
 
-__all__ = ["SampledCurvature", "SchurJacobi", "cholesky_solve", "deflate", "sample_rows", "start_from_sample",
-           "tall_hessian_rows"]
+__all__ = ["HessianMemory", "SampledCurvature", "SchurJacobi", "cholesky_factor", "cholesky_solve", "deflate",
+           "sample_rows", "start_from_sample", "tall_hessian_rows"]
 
 
 def tall_hessian_rows(hessian_rows, n_samples, size):
@@ -51,15 +51,87 @@ def cholesky_solve(H, b):
     >>> cholesky_solve(np.array([[1.0, 2.0], [2.0, 1.0]]), np.ones(2)) is None  # indefinite
     True
     """
+    factor = cholesky_factor(H)
+    return None if factor is None else factor_solve(factor, b)
+
+
+def cholesky_factor(H):
+    """The upper Cholesky factor of ``H`` (LAPACK ``potrf``), or None if ``H`` is not positive definite.
+
+    Its lower triangle is left as it was (pass it only to :func:`factor_solve`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklogloss.solvers.curvature import cholesky_factor, factor_solve
+    >>> R = cholesky_factor(np.array([[4.0, 2.0], [2.0, 3.0]]))
+    >>> factor_solve(R, np.array([2.0, 1.0]))
+    array([0.5, 0. ])
+    """
     H = np.asarray(H, dtype=np.float64)
-    potrf, potrs = scipy.linalg.lapack.get_lapack_funcs(("potrf", "potrs"), (H,))
+    potrf = scipy.linalg.lapack.get_lapack_funcs("potrf", (H,))
     factor, info = potrf(H, lower=0, clean=0)
-    if info != 0:
-        return None
+    return factor if info == 0 else None
+
+
+def factor_solve(factor, b):
+    """``H^{-1} b`` from the factor of :func:`cholesky_factor`; None if the solution is not finite."""
+    potrs = scipy.linalg.lapack.get_lapack_funcs("potrs", (factor,))
     x, info = potrs(factor, np.asarray(b, dtype=np.float64), lower=0)
     if info != 0 or not np.all(np.isfinite(x)):
         return None
     return x
+
+
+class HessianMemory:
+    """The last Hessian of a Newton-Cholesky fit, for the next fit of the same data to start from.
+
+    Along a path of ``C`` (:class:`~sklogloss.LogisticClassifierCV`) each fit
+    starts at the previous solution, where the previous fit's last Hessian
+    was formed one step earlier: the loss part of it is still accurate, and
+    :meth:`~sklogloss.objective.base.Objective.carry_hessian` replaces its L2
+    term by the new ``C``'s. The first step of the next fit then costs no
+    Hessian. A memory holds one Hessian per problem (``key``: the index of a
+    one-vs-rest class); it must only be shared by fits on the same data.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklogloss.losses import BinomialLoss
+    >>> from sklogloss.objective import LinearObjective
+    >>> from sklogloss.solvers import NewtonCholeskySolver
+    >>> from sklogloss.solvers.curvature import HessianMemory
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((200, 3))
+    >>> y = (X @ [1.0, -1.0, 0.5] + rng.logistic(size=200) > 0).astype(float)
+    >>> memory, coef = HessianMemory(), np.zeros(4)
+    >>> for C in [0.1, 1.0, 10.0]:
+    ...     solver = NewtonCholeskySolver(tol=1e-10, memory=memory)
+    ...     coef = solver.solve(LinearObjective(X, y, BinomialLoss(), C=C), coef).coef
+    >>> reference = NewtonCholeskySolver(tol=1e-10).solve(LinearObjective(X, y, BinomialLoss(), C=10.0),
+    ...                                                    np.zeros(4)).coef
+    >>> bool(np.allclose(coef, reference, atol=1e-8)), memory.n_carried
+    (True, 2)
+    """
+
+    def __init__(self):
+        self._store = {}
+        #: How many fits started from a carried Hessian.
+        self.n_carried = 0
+
+    def store(self, H, objective, key=0):
+        """Remember ``H``, the Hessian of ``objective``."""
+        self._store[key] = (H, objective)
+
+    def recall(self, objective, key=0):
+        """The remembered Hessian carried to ``objective``, or None."""
+        if key not in self._store:
+            return None
+        H, other = self._store[key]
+        carried = objective.carry_hessian(H, other)
+        if carried is not None:
+            self.n_carried += 1
+        return carried
 
 
 def deflate(H, null_basis):

@@ -21,7 +21,15 @@ import numpy as np
 
 from ..utils._threads import single_threaded_blas
 from ._base import Result, Solver, armijo_backtracking
-from .curvature import SampledCurvature, cholesky_solve, deflate, sample_rows, start_from_sample, tall_hessian_rows
+from .curvature import (
+    SampledCurvature,
+    cholesky_factor,
+    deflate,
+    factor_solve,
+    sample_rows,
+    start_from_sample,
+    tall_hessian_rows,
+)
 
 # SampledCurvature is importable from here as before.
 __all__ = ["NewtonCholeskySolver", "NewtonSolver", "SampledCurvature"]
@@ -192,6 +200,11 @@ class NewtonSolver(Solver, ABC):
                 if not self.line_search():
                     stuck = "line search found no decrease (objective at machine precision)"
             if stuck is not None:
+                if self.grad_max <= self.tol and (self.exact_scores or not self.obj.checks_scores):
+                    # Stuck after the gradient test passed (a refinement of check_convergence
+                    # beyond what the arithmetic resolves): the gradient criterion holds.
+                    converged, message = True, "gradient below tol"
+                    break
                 if self.exact_scores or not self.obj.checks_scores:
                     message = stuck
                     break
@@ -227,6 +240,35 @@ class NewtonCholeskySolver(NewtonSolver):
     at ``sqrt(eps)`` times the largest (a descent step, followed by the same
     line search); the iteration stops at a stationary point.
 
+    The Hessian (and its factorisation) is kept for the next step while the
+    step it gave was a unit step that reduced ``max|grad|`` at least
+    ``1 / reuse_ratio``-fold: near the optimum the curvature barely moves,
+    and a step on the last Hessian costs a gradient where a new one costs a
+    weighted Gram matrix (the iteration converges to the same point: only
+    the gradient decides convergence). Otherwise, and after any shorter
+    step, the next step forms a new one.
+
+    Parameters
+    ----------
+    tol, max_iter, verbose
+        As for :class:`NewtonSolver`.
+    hessian_rows : "auto", int or None, default="auto"
+        Rows of the Hessian on tall data (see
+        :func:`~sklogloss.solvers.curvature.tall_hessian_rows`).
+    random_state : int, default=0
+        Seed of the row sample.
+    reuse_ratio : float in [0, 1), default=0.1
+        Keep the Hessian while each step on it reduces ``max|grad|`` to at
+        most this fraction; 0 forms a new Hessian at every step and stops on
+        the gradient alone (the classical iteration, without the memory). Only for a convex objective with its full
+        Hessian (not on a row sample, whose estimate is corrected by BFGS).
+    memory : HessianMemory or None, default=None
+        Start from the Hessian a previous fit of the same data left in it
+        (carried to this objective's ``C``), and leave the last one formed
+        in it (see :class:`~sklogloss.solvers.curvature.HessianMemory`).
+    memory_key : hashable, default=0
+        Which of the memory's Hessians is this problem's.
+
     Examples
     --------
     The unpenalised maximum-likelihood fit on a binary feature, whose
@@ -249,12 +291,22 @@ class NewtonCholeskySolver(NewtonSolver):
 
     name = "newton-cholesky"
     handles_nonconvex = True
+    #: Steps at most that :meth:`check_convergence` adds for the Newton correction.
+    max_refinements = 3
     requires = frozenset({"hessian"})
 
-    def __init__(self, tol=1e-6, max_iter=None, verbose=0, hessian_rows="auto", random_state=0):
+    def __init__(self, tol=1e-6, max_iter=None, verbose=0, hessian_rows="auto", random_state=0, reuse_ratio=0.1,
+                 memory=None, memory_key=0):
         super().__init__(tol=tol, max_iter=max_iter, verbose=verbose)
         self.hessian_rows = hessian_rows
         self.random_state = random_state
+        if not 0 <= reuse_ratio < 1:
+            raise ValueError(f"reuse_ratio must be in [0, 1); got {reuse_ratio!r}.")
+        self.reuse_ratio = float(reuse_ratio)
+        self.memory = memory
+        self.memory_key = memory_key
+        #: Hessians formed by the last solve (not counting a carried one).
+        self.n_hessians = 0
 
     def setup(self, objective, coef0):
         """Also set ``null_basis`` (the objective's ``null_space()``, possibly empty)
@@ -276,23 +328,95 @@ class NewtonCholeskySolver(NewtonSolver):
             coef0 = start_from_sample(self, objective, self.hess_obj, coef0)
         super().setup(objective, coef0)
         self.null_basis = objective.null_space()
+        # Reuse (and the memory) only where the Hessian is the full problem's and the objective convex.
+        self.lazy = self.hess_obj is objective and objective.convex and self.reuse_ratio > 0
+        self.hessian, self.factor, self.t, self.n_hessians = None, None, 1.0, 0
+        self.keep = self.stale_step = False
+        self.refinements, self.refined_from = 0, None
+        if self.lazy and self.memory is not None:
+            self.hessian = self.memory.recall(objective, self.memory_key)
+            if self.hessian is not None:
+                with single_threaded_blas():
+                    self.factor = cholesky_factor(deflate(self.hessian, self.null_basis))
+                if self.factor is None:
+                    self.hessian = None
 
     def update_gradient_hessian(self):
-        """Set ``grad``; the full Hessian waits for :meth:`inner_solve` (none is formed at the solution)."""
+        """Set ``grad`` and ``keep`` (whether the next step may use the last Hessian).
+
+        The Hessian waits for :meth:`inner_solve`: none is formed at the solution.
+        """
         self.grad = self.gradient_at_coef()
-        self.hessian = None if self.hess_obj is self.obj else self.curvature.update(self.coef, self.grad)
+        if self.hess_obj is not self.obj:
+            self.hessian = self.curvature.update(self.coef, self.grad)
+            return
+        gmax = float(np.max(np.abs(self.grad), initial=0.0))
+        # A good unit step on this Hessian: reduced max|grad| at least 1 / reuse_ratio-fold
+        # (a carried Hessian, before any step, counts as good).
+        self.keep = (self.lazy and self.factor is not None and self.t == 1 and not self.rounding_step
+                     and gmax <= self.reuse_ratio * self.grad_max)
+
+    def _projected(self, g):
+        N = self.null_basis
+        return g - N @ (N.T @ g) if N.shape[1] else g  # see deflate: g is orthogonal to N up to rounding
+
+    def check_convergence(self):
+        """``max|grad| <= tol`` and, with a factor at hand, ``max|H^{-1} grad| <= tol / 10``.
+
+        A gradient below ``tol`` leaves the coefficients within about ``tol``
+        over the smallest curvature of the optimum. The Newton correction
+        ``H^{-1} grad`` on the last factor (no pass over X) estimates that
+        distance; while it exceeds ``tol / 10`` the iteration goes on, on the
+        same Hessian, for at most ``max_refinements`` steps (then the
+        gradient alone decides: on separable data without penalty the
+        correction does not shrink); a refinement that raises ``max|grad|``
+        (the arithmetic's floor) is undone. Within a fit the quadratic
+        convergence of Newton's method usually meets both at once; the
+        correction matters after a step on an earlier Hessian, whose
+        convergence is linear.
+        """
+        converged = super().check_convergence()
+        before = self.refined_from
+        if before is not None and self.grad_max > before[-1]:
+            # The refinement raised max|grad|: below what the arithmetic resolves. The point
+            # before it met the gradient test; go back there.
+            self.coef, self.raw, self.value, self.known_state, self.grad, self.grad_max = before
+            self.known_grad, self.refined_from = self.grad, None
+            return True
+        if converged and self.lazy and self.factor is not None and self.refinements < self.max_refinements:
+            with single_threaded_blas():
+                correction = factor_solve(self.factor, self._projected(self.grad))
+            if correction is not None and float(np.max(np.abs(correction), initial=0.0)) > 0.1 * self.tol:
+                self.keep = True
+                self.refinements += 1
+                self.refined_from = (self.coef, self.raw, self.value, self.known_state, self.grad, self.grad_max)
+                return False
+        self.refined_from = None
+        return converged
 
     def inner_solve(self):
+        if self.hess_obj is self.obj:
+            if not self.keep:
+                self.hessian = self.factor = None
+            self.stale_step = self.hessian is not None
+        else:  # the row sample's estimate (see SampledCurvature): factorised at every step
+            self.factor = None
         if self.hessian is None:
             self.hessian = self.obj.gradient_hessian(self.coef, self.raw, gradient=False, state=self.known_state)[1]
-        g, N = self.grad, self.null_basis
-        if N.shape[1]:  # see deflate: g is orthogonal to N up to rounding
-            g = g - N @ (N.T @ g)
-        H = deflate(self.hessian, N)
+            self.n_hessians += 1
+            if self.lazy and self.memory is not None:
+                self.memory.store(self.hessian, self.obj, self.memory_key)
+        g = self._projected(self.grad)
+        step = None
         with single_threaded_blas():
-            step = cholesky_solve(H, -g)
+            if self.factor is None:
+                self.factor = cholesky_factor(deflate(self.hessian, self.null_basis))
+            if self.factor is not None:
+                step = factor_solve(self.factor, -g)
         if step is None:
+            H = deflate(self.hessian, self.null_basis)
             step = _pseudo_newton_step(H, g) if self.obj.convex else _modified_newton_step(H, g)
+            self.factor = None  # (not kept: the next step forms a new Hessian)
         self.step = step
 
 
