@@ -84,7 +84,7 @@ def test_schur_preconditioner_is_the_block_ldl_with_the_diagonal_schur_complemen
     assert m - 1 in S and len(S) == 7  # the intercept and six weights
     r = rng.normal(size=obj.size)
     z = pre(r)
-    for k, (_, _, schur) in enumerate(pre.blocks):
+    for k, schur in enumerate(pre.schur):
         block = H[k * m:(k + 1) * m, k * m:(k + 1) * m]
         order = np.r_[S, L]
         A = block[np.ix_(order, order)]

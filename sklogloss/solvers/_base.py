@@ -158,5 +158,9 @@ def armijo_backtracking(value_at, f0, slope, *, grad_l1_at=None, grad_l1=None, s
             else:
                 unresolved = 0
         state = None  # a rejected point's state is not kept while the next one is computed
-        t *= shrink
+        if np.isfinite(f) and f > f0 + slope * t:
+            # minimiser of the quadratic through f0, slope and f(t), kept within [t / 10, t / 2]
+            t = min(max(-slope * t * t / (2.0 * (f - f0 - slope * t)), 0.1 * t), shrink * t)
+        else:
+            t *= shrink
     return None, f0, None

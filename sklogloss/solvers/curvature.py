@@ -390,7 +390,7 @@ class SchurJacobi:
         L = np.setdiff1d(np.arange(m), S)
         cols = source.hessian_block_columns(coef, S, **kwargs)  # (K, m, |S|)
         floor = max(obj.l2_strength, np.finfo(float).tiny)
-        self.blocks = []
+        inverses, couplings, schurs = [], [], []
         for k in range(K):
             A_SS = cols[k][S]
             A_SS = 0.5 * (A_SS + A_SS.T)
@@ -402,10 +402,16 @@ class SchurJacobi:
                 except np.linalg.LinAlgError:  # singular on S (an unpenalised duplicate column)
                     jitter = max(2 * jitter, 1e-10 * float(np.trace(A_SS)) / max(len(S), 1) + floor)
             # W = chol^{-1} A_SL: the Schur complement's diagonal is diag(A_LL) - colsum(W * W).
-            W = scipy.linalg.solve_triangular(chol, cols[k][L].T, lower=True, check_finite=False)
+            inverse = scipy.linalg.solve_triangular(chol, np.eye(len(S)), lower=True, check_finite=False)
+            W = inverse @ cols[k][L].T
             schur = diag[k, L] - np.einsum("ij,ij->j", W, W)
-            schur = np.maximum(schur, np.maximum(floor, 1e-12 * diag[k, L]))
-            self.blocks.append((chol, W, schur))
+            inverses.append(inverse)
+            couplings.append(W)
+            schurs.append(np.maximum(schur, np.maximum(floor, 1e-12 * diag[k, L])))
+        # Stacked over the outputs, (K, |S|, |S|), (K, |S|, |L|), (K, |L|): one batched
+        # product per application instead of 2 K triangular solves (each a LAPACK call
+        # whose checks cost more than the solve at a hundred columns).
+        self.inverse, self.coupling, self.schur = np.stack(inverses), np.stack(couplings), np.stack(schurs)
         self.S, self.L = S, L
         self.n_computed += 1
 
@@ -413,15 +419,16 @@ class SchurJacobi:
         """``M^{-1} r`` for a flat ``r`` of the objective's size.
 
         With ``A_SS = C C^T`` and ``W = C^{-1} A_SL``: ``u = C^{-1} r_S``,
-        ``z_L = (r_L - W^T u) / schur``, ``z_S = C^{-T} (u - W z_L)``.
+        ``z_L = (r_L - W^T u) / schur``, ``z_S = C^{-T} (u - W z_L)`` (``C^{-1}``
+        formed at :meth:`update`), for every output at once.
         """
         K, m = self.obj.n_outputs, self.obj.n_dof
         R = r.reshape(K, m)
         Z = np.empty((K, m))
-        solve = scipy.linalg.solve_triangular
-        for k, (chol, W, schur) in enumerate(self.blocks):
-            u = solve(chol, R[k, self.S], lower=True, check_finite=False)
-            zL = (R[k, self.L] - W.T @ u) / schur
-            Z[k, self.L] = zL
-            Z[k, self.S] = solve(chol, u - W @ zL, lower=True, trans="T", check_finite=False)
+        u = np.matmul(self.inverse, R[:, self.S, None])  # (K, |S|, 1)
+        if self.L.size:
+            zL = (R[:, self.L] - np.matmul(self.coupling.transpose(0, 2, 1), u)[:, :, 0]) / self.schur
+            Z[:, self.L] = zL
+            u = u - np.matmul(self.coupling, zL[:, :, None])
+        Z[:, self.S] = np.matmul(self.inverse.transpose(0, 2, 1), u)[:, :, 0]
         return Z.ravel()
