@@ -5,7 +5,7 @@ import scipy.linalg
 import scipy.linalg.lapack
 
 __all__ = ["HessianMemory", "SampledCurvature", "SchurJacobi", "cholesky_factor", "cholesky_solve", "deflate",
-           "sample_rows", "start_from_sample", "tall_hessian_rows"]
+           "factor_solve", "sample_rows", "start_from_sample", "tall_hessian_rows"]
 
 
 def tall_hessian_rows(hessian_rows, n_samples, size):
@@ -75,7 +75,19 @@ def cholesky_factor(H):
 
 
 def factor_solve(factor, b):
-    """``H^{-1} b`` from the factor of :func:`cholesky_factor`; None if the solution is not finite."""
+    """``H^{-1} b`` from the factor of :func:`cholesky_factor`; None if the solution is not finite.
+
+    The factor is reused for every right-hand side: Newton-Cholesky solves
+    with the same factor while it keeps its Hessian.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklogloss.solvers.curvature import cholesky_factor, factor_solve
+    >>> R = cholesky_factor(np.array([[2.0, 0.0], [0.0, 4.0]]))
+    >>> factor_solve(R, np.array([2.0, 2.0]))
+    array([1. , 0.5])
+    """
     potrs = scipy.linalg.lapack.get_lapack_funcs("potrs", (factor,))
     x, info = potrs(factor, np.asarray(b, dtype=np.float64), lower=0)
     if info != 0 or not np.all(np.isfinite(x)):
