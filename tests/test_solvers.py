@@ -328,3 +328,69 @@ def test_prox_newton_model_solver_minimises_the_l1_quadratic_model(correlation, 
     assert 0 < np.count_nonzero(u[mask]) < n - 1  # a sparse solution: the L1 term is active
     if correlation:
         assert calls  # correlated columns: the support step was taken
+
+
+# ----------------------------------------------------------- Hessian reuse
+def _badly_scaled(seed=0):
+    X, y = make_classification(n_samples=3000, n_features=12, n_informative=8, random_state=seed)
+    X = X * np.logspace(-2, 2, X.shape[1])  # curvatures over eight orders of magnitude
+    return X, y.astype(float)
+
+
+@pytest.mark.parametrize("C", [0.01, 1.0, 1e4])
+def test_newton_cholesky_hessian_reuse_reaches_the_classical_solution(C):
+    """Reuse changes the steps, not the answer: to 1e-9 of the classical iteration and of scikit-learn."""
+    from sklogloss.solvers import NewtonCholeskySolver
+
+    X, y = _badly_scaled()
+    objective = LinearObjective(X, y, BinomialLoss(), C=C)
+    lazy = NewtonCholeskySolver(tol=1e-10)
+    classical = NewtonCholeskySolver(tol=1e-10, reuse_ratio=0.0)
+    a = lazy.solve(objective, objective.zero_coef())
+    b = classical.solve(objective, objective.zero_coef())
+    assert a.converged and b.converged
+    np.testing.assert_allclose(a.coef, b.coef, rtol=0, atol=1e-9 * max(1.0, np.abs(b.coef).max()))
+    assert lazy.n_hessians <= classical.n_hessians
+    sk = LogisticRegression(C=C, solver="newton-cholesky", tol=1e-12, max_iter=500).fit(X, y)
+    np.testing.assert_allclose(a.coef[:-1], sk.coef_.ravel(), rtol=1e-6, atol=1e-8)
+
+
+def test_newton_cholesky_reuse_on_multinomial_and_memory_across_c():
+    """A multinomial path with HessianMemory: each fit equals a cold classical fit, fewer Hessians in all."""
+    from sklogloss.solvers import NewtonCholeskySolver
+    from sklogloss.solvers.curvature import HessianMemory
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(2000, 6))
+    Y = np.eye(3)[np.argmax(X[:, :3] + rng.gumbel(size=(2000, 3)), axis=1)]
+    memory, coef, lazy_h, classical_h = HessianMemory(), None, 0, 0
+    for C in [0.05, 0.5, 5.0, 50.0]:
+        objective = LinearObjective(X, Y, MultinomialLoss(), C=C)
+        coef = objective.zero_coef() if coef is None else coef
+        lazy = NewtonCholeskySolver(tol=1e-10, memory=memory)
+        coef = lazy.solve(objective, coef).coef
+        classical = NewtonCholeskySolver(tol=1e-10, reuse_ratio=0.0)
+        np.testing.assert_allclose(coef, classical.solve(objective, objective.zero_coef()).coef, atol=1e-9)
+        lazy_h, classical_h = lazy_h + lazy.n_hessians, classical_h + classical.n_hessians
+    assert memory.n_carried == 3
+    assert lazy_h < classical_h
+
+
+def test_newton_cholesky_reuse_ratio_is_checked():
+    from sklogloss.solvers import NewtonCholeskySolver
+
+    with pytest.raises(ValueError, match="reuse_ratio"):
+        NewtonCholeskySolver(reuse_ratio=1.0)
+
+
+def test_carry_hessian_is_the_new_objectives_hessian():
+    """Objective.carry_hessian: the Hessian of C=0.1 carried to C=10 is C=10's Hessian at the same point."""
+    X, y = _badly_scaled(1)
+    coef = np.random.default_rng(0).normal(scale=0.01, size=X.shape[1] + 1)
+    a = LinearObjective(X, y, BinomialLoss(), C=0.1)
+    b = LinearObjective(X, y, BinomialLoss(), C=10.0)
+    carried = b.carry_hessian(a.gradient_hessian(coef)[1], a)
+    np.testing.assert_allclose(carried, b.gradient_hessian(coef)[1], rtol=1e-12, atol=1e-14)
+    # not between different data, nor from another kind of objective
+    assert b.carry_hessian(a.gradient_hessian(coef)[1], LinearObjective(X.copy(), y, BinomialLoss())) is None
+    assert b.carry_hessian(np.eye(3), a) is None
