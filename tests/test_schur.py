@@ -178,3 +178,24 @@ def test_prox_newton_on_working_sets_reaches_saga_objective(l1_ratio, monkeypatc
     f, f_ref = objective(est.coef_, np.atleast_1d(est.intercept_)), objective(ref.coef_, ref.intercept_)
     assert (f - f_ref) / f_ref < 1e-8
     assert 0 < np.count_nonzero(est.coef_) < X.shape[1] / 2  # a sparse solution, exact zeros
+
+
+def test_schur_with_every_weight_is_each_outputs_diagonal_block_in_float32():
+    """Dense X with few weights: M is the exact diagonal block of each output, from a float32 copy."""
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(800, 5)) * [1.0, 2.0, 0.5, 3.0, 1.0]
+    y = np.argmax(X[:, :3] + rng.gumbel(size=(800, 3)), axis=1)
+    obj = _objective(X, y)
+    coef = rng.normal(scale=0.3, size=obj.size)
+    raw = obj.linear_predictor(coef)
+    pre = SchurJacobi(obj)
+    pre.update(coef, raw)
+    m = obj.n_dof
+    assert len(pre.S) == m and pre.L.size == 0
+    assert pre.sample is not None and pre.sample.design.dtype == np.float32
+    H = obj.gradient_hessian(coef, raw)[1]
+    r = rng.normal(size=obj.size)
+    z = pre(r)
+    for k in range(3):
+        block = H[k * m:(k + 1) * m, k * m:(k + 1) * m]
+        np.testing.assert_allclose(z[k * m:(k + 1) * m], np.linalg.solve(block, r[k * m:(k + 1) * m]), rtol=1e-4)

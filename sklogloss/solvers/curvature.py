@@ -381,13 +381,16 @@ class SchurJacobi:
         weights = weights[column_weight[weights] >= self.dense_share * total]
         source, kwargs = obj, {"raw": raw, "state": state}
         rows = max(5_000, 10 * m)
-        sampled = (np.all(column_weight >= self.dense_share * total) and "row_subset" in obj.provides
-                   and obj.n_samples > 2 * rows)
-        if sampled:
+        dense = np.all(column_weight >= self.dense_share * total) and "row_subset" in obj.provides
+        sampled = dense and obj.n_samples > 2 * rows
+        if sampled or (dense and weights.size == p):
             # Every column is dense (a dense X): a row sample estimates every coupling well,
-            # at a fraction of K Gram products over all rows.
+            # at a fraction of K Gram products over all rows. When S holds every weight (M is
+            # each output's exact diagonal block) on fewer rows than twice the sample, all
+            # the rows, in float32 too (a copy of at most 2 * rows rows): M needs no float64
+            # products, and float32 ones cost half (digits: 10 blocks of 65 columns).
             if self.sample is None:
-                self.sample = sample_rows(obj, rows, 0)
+                self.sample = sample_rows(obj, rows if sampled else obj.n_samples, 0)
             source, kwargs = self.sample, {}
         # The product X_S^T D X costs about nnz(column s) * (non-zeros per row) for each s in S:
         # keep the densest weights while that stays within cost_passes passes over X.
