@@ -244,9 +244,9 @@ class NewtonCholeskySolver(NewtonSolver):
     step it gave was a unit step that reduced ``max|grad|`` at least
     ``1 / reuse_ratio``-fold: near the optimum the curvature barely moves,
     and a step on the last Hessian costs a gradient where a new one costs a
-    weighted Gram matrix (the iteration converges to the same point: only
-    the gradient decides convergence). Otherwise, and after any shorter
-    step, the next step forms a new one.
+    weighted Gram matrix. Otherwise, and after any shorter step, the next
+    step forms a new one. The iteration converges to the same point, and as
+    closely (see :meth:`check_convergence`).
 
     Parameters
     ----------
@@ -260,8 +260,9 @@ class NewtonCholeskySolver(NewtonSolver):
     reuse_ratio : float in [0, 1), default=0.1
         Keep the Hessian while each step on it reduces ``max|grad|`` to at
         most this fraction; 0 forms a new Hessian at every step and stops on
-        the gradient alone (the classical iteration, without the memory). Only for a convex objective with its full
-        Hessian (not on a row sample, whose estimate is corrected by BFGS).
+        the gradient alone (the classical iteration, without the memory).
+        Only for a convex objective with its full Hessian (not on a row
+        sample, whose estimate is corrected by BFGS).
     memory : HessianMemory or None, default=None
         Start from the Hessian a previous fit of the same data left in it
         (carried to this objective's ``C``), and leave the last one formed
@@ -331,7 +332,7 @@ class NewtonCholeskySolver(NewtonSolver):
         # Reuse (and the memory) only where the Hessian is the full problem's and the objective convex.
         self.lazy = self.hess_obj is objective and objective.convex and self.reuse_ratio > 0
         self.hessian, self.factor, self.t, self.n_hessians = None, None, 1.0, 0
-        self.keep = self.stale_step = False
+        self.keep = False
         self.refinements, self.refined_from = 0, None
         if self.lazy and self.memory is not None:
             self.hessian = self.memory.recall(objective, self.memory_key)
@@ -398,7 +399,6 @@ class NewtonCholeskySolver(NewtonSolver):
         if self.hess_obj is self.obj:
             if not self.keep:
                 self.hessian = self.factor = None
-            self.stale_step = self.hessian is not None
         else:  # the row sample's estimate (see SampledCurvature): factorised at every step
             self.factor = None
         if self.hessian is None:
