@@ -199,3 +199,29 @@ def test_schur_with_every_weight_is_each_outputs_diagonal_block_in_float32():
     for k in range(3):
         block = H[k * m:(k + 1) * m, k * m:(k + 1) * m]
         np.testing.assert_allclose(z[k * m:(k + 1) * m], np.linalg.solve(block, r[k * m:(k + 1) * m]), rtol=1e-4)
+
+
+def test_schur_from_a_row_sample_tests_its_change_on_the_sample(monkeypatch):
+    """Tall dense X, every weight in S: no full pass over X * X unless M is recomputed."""
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(12_000, 4))
+    y = np.argmax(X[:, :3] + rng.gumbel(size=(12_000, 3)), axis=1)
+    obj = _objective(X, y)
+    pre = SchurJacobi(obj)
+    coef = np.zeros(obj.size)
+    pre.update(coef, obj.linear_predictor(coef))
+    assert pre.sample is not None and pre.sample.n_samples < obj.n_samples and pre.n_computed == 1
+    calls = {"n": 0}
+    full = type(obj).hessian_diagonal
+
+    def counted(self, *args, **kwargs):
+        calls["n"] += self is obj
+        return full(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(obj), "hessian_diagonal", counted)
+    near = coef + 1e-3
+    pre.update(near, obj.linear_predictor(near))
+    assert calls["n"] == 0 and pre.n_computed == 1  # kept, judged on the sample
+    far = rng.normal(scale=2.0, size=obj.size)
+    pre.update(far, obj.linear_predictor(far))
+    assert calls["n"] == 1 and pre.n_computed == 2  # recomputed, from the full diagonal
