@@ -255,9 +255,12 @@ def start_from_sample(solver, objective, sample, coef0):
     # a warm one keeps whichever is better on the full data.
     if not np.any(weights) or objective.loss(pre.coef) < objective.loss(coef0):
         coef0 = pre.coef
-        # The presolver's last Hessian is the sample's Hessian at its solution:
-        # the curvature estimate's first value, at no cost.
-        solver.curvature.seed(coef0, presolver.hessian)
+        # The presolver's last Hessian, when it was formed at its solution, is the
+        # curvature estimate's first value at no cost; otherwise (formed a step or more
+        # before) the estimate is computed there.
+        formed_at = getattr(presolver, "hessian_coef", None)
+        exact = formed_at is not None and np.array_equal(formed_at, coef0)
+        solver.curvature.seed(coef0, presolver.hessian if exact else None)
     if solver.verbose:
         print(f"[{solver.name}] Hessian from {sample.n_samples} of "
               f"{objective.n_samples} rows; start from their solution "

@@ -331,7 +331,7 @@ class NewtonCholeskySolver(NewtonSolver):
         self.null_basis = objective.null_space()
         # Reuse (and the memory) only where the Hessian is the full problem's and the objective convex.
         self.lazy = self.hess_obj is objective and objective.convex and self.reuse_ratio > 0
-        self.hessian, self.factor, self.t, self.n_hessians = None, None, 1.0, 0
+        self.hessian, self.factor, self.t, self.n_hessians, self.hessian_coef = None, None, 1.0, 0, None
         self.keep = False
         self.refinements, self.refined_from = 0, None
         if self.lazy and self.memory is not None:
@@ -403,6 +403,7 @@ class NewtonCholeskySolver(NewtonSolver):
             self.factor = None
         if self.hessian is None:
             self.hessian = self.obj.gradient_hessian(self.coef, self.raw, gradient=False, state=self.known_state)[1]
+            self.hessian_coef = self.coef  # where it was formed
             self.n_hessians += 1
             if self.lazy and self.memory is not None:
                 self.memory.store(self.hessian, self.obj, self.memory_key)
