@@ -394,3 +394,19 @@ def test_carry_hessian_is_the_new_objectives_hessian():
     # not between different data, nor from another kind of objective
     assert b.carry_hessian(a.gradient_hessian(coef)[1], LinearObjective(X.copy(), y, BinomialLoss())) is None
     assert b.carry_hessian(np.eye(3), a) is None
+
+
+def test_sampled_curvature_starts_from_the_samples_hessian_at_the_start_point():
+    """Tall data: the row sample's Hessian that seeds BFGS is the one at the presolver's solution."""
+    from sklogloss.solvers import NewtonCholeskySolver
+
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(90_000, 4)) * [1.0, 3.0, 0.3, 1.0]
+    y = (X @ [1.0, -0.5, 2.0, 0.0] + rng.logistic(size=90_000) > 0).astype(float)
+    objective = LinearObjective(X, y, BinomialLoss(), C=1.0)
+    solver = NewtonCholeskySolver(tol=1e-8)
+    solver.setup(objective, objective.zero_coef())
+    assert solver.hess_obj is not objective  # a row sample
+    H = solver.curvature.update(solver.coef, objective.gradient(solver.coef))
+    expected = solver.hess_obj.gradient_hessian(solver.coef, gradient=False)[1]
+    np.testing.assert_allclose(H, expected, rtol=1e-6)
