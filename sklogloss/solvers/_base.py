@@ -104,6 +104,12 @@ def armijo_backtracking(value_at, f0, slope, *, grad_l1_at=None, grad_l1=None, s
                         shrink=0.5, max_halvings=40, resolution=None, max_unresolved=4):
     """Backtracking line search along a descent direction.
 
+    From ``t = 1``, a rejected trial is replaced by the minimiser of the
+    quadratic through ``f(0)``, the slope and ``f(t)``, kept within
+    ``[t / 10, shrink * t]`` (Nocedal & Wright, section 3.5); a trial whose
+    value is not finite, or that the quadratic cannot place, is multiplied
+    by ``shrink``.
+
     Parameters
     ----------
     value_at : callable
