@@ -373,17 +373,18 @@ class SchurJacobi:
         obj = self.obj
         K, m = obj.n_outputs, obj.n_dof
         p = m - obj.fit_intercept
+
+        def moved(new, old):
+            return float(np.abs(new - old).sum()) > self.max_change * max(float(old.sum()), np.finfo(float).tiny)
+
+        sample_diag = None
         if self.diag is not None and self.sample_diag is not None:
             sample_diag = self.sample.hessian_diagonal(coef).reshape(K, m)
-            change = float(np.abs(sample_diag - self.sample_diag).sum()) / max(float(self.sample_diag.sum()),
-                                                                              np.finfo(float).tiny)
-            if change <= self.max_change:
+            if not moved(sample_diag, self.sample_diag):
                 return
         diag = obj.hessian_diagonal(coef, raw, state=state).reshape(K, m)
-        if self.diag is not None and self.sample_diag is None:
-            change = float(np.abs(diag - self.diag).sum()) / max(float(self.diag.sum()), np.finfo(float).tiny)
-            if change <= self.max_change:
-                return
+        if self.diag is not None and self.sample_diag is None and not moved(diag, self.diag):
+            return
         self.diag = diag
         # The densest weights: those whose diagonal is at least `dense_share` of the
         # intercept's (the weight of every row), at most n_columns of them.
@@ -404,7 +405,9 @@ class SchurJacobi:
             if self.sample is None:
                 self.sample = sample_rows(obj, rows if sampled else obj.n_samples, 0)
             source, kwargs = self.sample, {}
-            self.sample_diag = self.sample.hessian_diagonal(coef).reshape(K, m)
+            # (the change test's, when it ran on this sample at this coef)
+            self.sample_diag = (self.sample.hessian_diagonal(coef).reshape(K, m) if sample_diag is None
+                                else sample_diag)
         else:
             self.sample_diag = None
         # The product X_S^T D X costs about nnz(column s) * (non-zeros per row) for each s in S:

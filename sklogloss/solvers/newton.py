@@ -200,13 +200,11 @@ class NewtonSolver(Solver, ABC):
                 if not self.line_search():
                     stuck = "line search found no decrease (objective at machine precision)"
             if stuck is not None:
-                if self.grad_max <= self.tol and (self.exact_scores or not self.obj.checks_scores):
+                if self.exact_scores or not self.obj.checks_scores:
                     # Stuck after the gradient test passed (a refinement of check_convergence
                     # beyond what the arithmetic resolves): the gradient criterion holds.
-                    converged, message = True, "gradient below tol"
-                    break
-                if self.exact_scores or not self.obj.checks_scores:
-                    message = stuck
+                    converged = self.grad_max <= self.tol
+                    message = "gradient below tol" if converged else stuck
                     break
                 # Drifted scores can stall a search: go on from the exact ones.
                 if not self.rescore():
@@ -337,8 +335,7 @@ class NewtonCholeskySolver(NewtonSolver):
         if self.lazy and self.memory is not None:
             self.hessian = self.memory.recall(objective, self.memory_key)
             if self.hessian is not None:
-                with single_threaded_blas():
-                    self.factor = cholesky_factor(deflate(self.hessian, self.null_basis))
+                self._factorise()
                 if self.factor is None:
                     self.hessian = None
 
@@ -356,6 +353,11 @@ class NewtonCholeskySolver(NewtonSolver):
         # (a carried Hessian, before any step, counts as good).
         self.keep = (self.lazy and self.factor is not None and self.t == 1 and not self.rounding_step
                      and gmax <= self.reuse_ratio * self.grad_max)
+
+    def _factorise(self):
+        """Set ``factor``: the Cholesky factor of the deflated Hessian, or None if it is not definite."""
+        with single_threaded_blas():
+            self.factor = cholesky_factor(deflate(self.hessian, self.null_basis))
 
     def _projected(self, g):
         N = self.null_basis
@@ -408,11 +410,11 @@ class NewtonCholeskySolver(NewtonSolver):
             if self.lazy and self.memory is not None:
                 self.memory.store(self.hessian, self.obj, self.memory_key)
         g = self._projected(self.grad)
+        if self.factor is None:
+            self._factorise()
         step = None
-        with single_threaded_blas():
-            if self.factor is None:
-                self.factor = cholesky_factor(deflate(self.hessian, self.null_basis))
-            if self.factor is not None:
+        if self.factor is not None:
+            with single_threaded_blas():
                 step = factor_solve(self.factor, -g)
         if step is None:
             H = deflate(self.hessian, self.null_basis)
