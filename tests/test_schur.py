@@ -225,3 +225,37 @@ def test_schur_from_a_row_sample_tests_its_change_on_the_sample(monkeypatch):
     far = rng.normal(scale=2.0, size=obj.size)
     pre.update(far, obj.linear_predictor(far))
     assert calls["n"] == 1 and pre.n_computed == 2  # recomputed, from the full diagonal
+
+
+def test_singular_block_gets_a_jitter_and_stays_positive_definite():
+    # Unpenalised, with a weight duplicated: A_SS is singular on S (every weight is
+    # dense and in S), so its factor needs the jitter; M^{-1} must still be a
+    # symmetric positive-definite operator with finite entries, per output.
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(400, 4))
+    X = np.column_stack([X, X[:, 1]])
+    y = rng.integers(0, 3, size=400)
+    obj = LinearObjective(X, np.eye(3)[y], MultinomialLoss(), C=np.inf)
+    coef = rng.normal(scale=0.1, size=obj.size)
+    pre = SchurJacobi(obj)
+    pre.update(coef, obj.linear_predictor(coef))
+    assert pre.S.size == obj.n_dof  # every weight and the intercept
+    Minv = np.column_stack([pre(e) for e in np.eye(obj.size)])
+    assert np.all(np.isfinite(Minv))
+    np.testing.assert_allclose(Minv, Minv.T, rtol=1e-6, atol=1e-8 * np.abs(Minv).max())
+    assert np.linalg.eigvalsh(0.5 * (Minv + Minv.T)).min() > 0
+    assert np.abs(Minv).max() < 1e12  # the jitter (1e-10 relative) bounds it; a pivot of rounding size gives ~1e16
+    # On a regular block (no duplicate) M is the exact diagonal block, M^{-1} H_kk = I, to
+    # the float32 of its blocks (every weight dense on few rows: a float32 copy of them).
+    obj2 = LinearObjective(X[:, :4], np.eye(3)[y], MultinomialLoss(), C=np.inf)
+    coef2 = rng.normal(scale=0.1, size=obj2.size)
+    pre2 = SchurJacobi(obj2)
+    pre2.update(coef2, obj2.linear_predictor(coef2))
+    H = obj2.gradient_hessian(coef2)[1]
+    m = obj2.n_dof
+    for k in range(3):
+        v = np.zeros(obj2.size)
+        v[k * m:(k + 1) * m] = rng.normal(size=m)
+        Hv = np.zeros(obj2.size)
+        Hv[k * m:(k + 1) * m] = H[k * m:(k + 1) * m, k * m:(k + 1) * m] @ v[k * m:(k + 1) * m]
+        np.testing.assert_allclose(pre2(Hv), v, rtol=1e-4, atol=1e-6)

@@ -268,6 +268,34 @@ def start_from_sample(solver, objective, sample, coef0):
     return coef0
 
 
+def _inverse_cholesky_factors(A):
+    """``C_k^{-1}`` for the lower Cholesky factors ``C_k`` of the stacked symmetric ``A`` (``(K, s, s)``).
+
+    LAPACK ``potrf`` and ``trtri`` called directly, a few microseconds each
+    (scipy's checked wrappers and numpy's batched inverse cost more than the
+    work at a hundred columns). A block that is singular to working precision
+    (an unpenalised duplicate column: a pivot below ``1e-10`` of its
+    diagonal entry, or no factor at all) is factored with a jitter on its
+    diagonal, relative to each diagonal entry (so a badly scaled column keeps
+    its own scale), doubling from ``1e-10``. Without it the factor of a
+    duplicate column would hold a pivot of rounding size, and ``M^{-1}``
+    entries of ``1e16``.
+    """
+    potrf, trtri = scipy.linalg.lapack.get_lapack_funcs(("potrf", "trtri"), (A,))
+    out = np.empty_like(A)
+    for k, block in enumerate(A):
+        d = np.diag(block)
+        scale = np.where(d > 0, d, max(float(d.max(initial=0.0)), 1.0))
+        jitter = 0.0
+        while True:
+            chol, info = potrf(block + np.diag(jitter * scale) if jitter else block, lower=1, clean=1)
+            if info == 0 and np.all(np.square(np.diag(chol)) > 1e-10 * scale):
+                break
+            jitter = 2 * jitter if jitter else 1e-10
+        out[k] = trtri(chol, lower=1)[0]
+    return out
+
+
 class SchurJacobi:
     """Preconditioner exact on the densest coefficients, Jacobi on the Schur complement of the rest.
 
@@ -390,13 +418,20 @@ class SchurJacobi:
         # intercept's (the weight of every row), at most n_columns of them.
         column_weight = diag[:, :p].sum(axis=0)
         total = float(diag[:, p].sum()) if obj.fit_intercept else float(column_weight.max(initial=0.0))
-        weights = np.argsort(-column_weight, kind="stable")[: self.n_columns]
+        # A weight whose diagonal is the L2 term alone has a column that is zero wherever the
+        # loss has curvature (a pixel that is blank in every image): it is coupled with no
+        # other, its diagonal is its exact block, and it goes to L.
+        live = column_weight > K * obj.l2_strength * (1 + 1e-9)
+        n_live = int(live.sum())
+        weights = np.argsort(-column_weight, kind="stable")
+        weights = weights[live[weights]][: self.n_columns]
         weights = weights[column_weight[weights] >= self.dense_share * total]
         source, kwargs = obj, {"raw": raw, "state": state}
         rows = max(5_000, 10 * m)
-        dense = np.all(column_weight >= self.dense_share * total) and "row_subset" in obj.provides
+        dense = np.all((column_weight >= self.dense_share * total) | ~live) and "row_subset" in obj.provides
         sampled = dense and obj.n_samples > 2 * rows
-        if sampled or (dense and weights.size == p):
+        every = weights.size == n_live  # every weight is dense and fits: the exact per-output blocks
+        if sampled or (dense and every):
             # Every column is dense (a dense X): a row sample estimates every coupling well,
             # at a fraction of K Gram products over all rows. When S holds every weight (M is
             # each output's exact diagonal block) on fewer rows than twice the sample, all
@@ -416,35 +451,23 @@ class SchurJacobi:
         total_nnz = max(float(nnz.sum()), 1.0)
         rows_share = rows / obj.n_samples if sampled else 1.0
         cost = np.cumsum(nnz[weights] * (total_nnz / max(obj.n_samples, 1)) * rows_share)
-        every = weights.size == p  # every weight is dense and fits: the exact per-output blocks
         S = np.sort(weights if every else weights[cost <= self.cost_passes * total_nnz])
         if obj.fit_intercept:
             S = np.append(S, p)
         L = np.setdiff1d(np.arange(m), S)
         cols = source.hessian_block_columns(coef, S, **kwargs)  # (K, m, |S|)
         floor = max(obj.l2_strength, np.finfo(float).tiny)
-        inverses, couplings, schurs = [], [], []
-        for k in range(K):
-            A_SS = cols[k][S]
-            A_SS = 0.5 * (A_SS + A_SS.T)
-            jitter = 0.0
-            while True:
-                try:
-                    chol = scipy.linalg.cholesky(A_SS + jitter * np.eye(len(S)), lower=True, check_finite=False)
-                    break
-                except np.linalg.LinAlgError:  # singular on S (an unpenalised duplicate column)
-                    jitter = max(2 * jitter, 1e-10 * float(np.trace(A_SS)) / max(len(S), 1) + floor)
-            # W = chol^{-1} A_SL: the Schur complement's diagonal is diag(A_LL) - colsum(W * W).
-            inverse = scipy.linalg.solve_triangular(chol, np.eye(len(S)), lower=True, check_finite=False)
-            W = inverse @ cols[k][L].T
-            schur = diag[k, L] - np.einsum("ij,ij->j", W, W)
-            inverses.append(inverse)
-            couplings.append(W)
-            schurs.append(np.maximum(schur, np.maximum(floor, 1e-12 * diag[k, L])))
+        A_SS = cols[:, S, :]
+        A_SS = 0.5 * (A_SS + A_SS.transpose(0, 2, 1))
+        # W = chol^{-1} A_SL: the Schur complement's diagonal is diag(A_LL) - colsum(W * W).
         # Stacked over the outputs, (K, |S|, |S|), (K, |S|, |L|), (K, |L|): one batched
         # product per application instead of 2 K triangular solves (each a LAPACK call
         # whose checks cost more than the solve at a hundred columns).
-        self.inverse, self.coupling, self.schur = np.stack(inverses), np.stack(couplings), np.stack(schurs)
+        inverse = _inverse_cholesky_factors(A_SS)
+        W = np.matmul(inverse, cols[:, L, :].transpose(0, 2, 1))
+        schur = diag[:, L] - np.einsum("kij,kij->kj", W, W)
+        self.inverse, self.coupling = inverse, W
+        self.schur = np.maximum(schur, np.maximum(floor, 1e-12 * diag[:, L]))
         self.S, self.L = S, L
         self.n_computed += 1
 
