@@ -28,7 +28,10 @@ on the training labels and bias the estimate toward the identity.
   share of label ``j`` in the ``r``-weighted counts of clean class ``k``.
   :class:`~sklogloss.NoiseCorrectedClassifier` (``estimation="em"``)
   alternates it with out-of-fold fits of the forward-corrected model, scoring
-  each iterate by :func:`noisy_log_likelihood`.
+  each iterate by :func:`noisy_log_likelihood`. With ``prior_strength`` it is
+  the maximum a posteriori step under a Dirichlet prior centred on the
+  symmetric part of ``T`` (:func:`symmetric_part`), whose strength
+  :func:`cv_prior_strength` chooses by cross-validation.
 
 References
 ----------
@@ -51,10 +54,12 @@ __all__ = [
     "anchor_transition_matrix",
     "confident_joint",
     "confident_joint_transition_matrix",
+    "cv_prior_strength",
     "em_transition_matrix",
     "flip_labels",
     "noisy_log_likelihood",
     "pair_flip_transition_matrix",
+    "symmetric_part",
     "symmetric_transition_matrix",
 ]
 
@@ -276,7 +281,8 @@ def noisy_log_likelihood(y, proba, transition_matrix, sample_weight=None):
     return _em_update(P, y, T, sw)[1]
 
 
-def em_transition_matrix(y, proba, transition_matrix, sample_weight=None, max_iter=1, tol=0.0):
+def em_transition_matrix(y, proba, transition_matrix, sample_weight=None, max_iter=1, tol=0.0,
+                         prior_strength=0.0):
     """EM updates of the transition matrix from clean-class probabilities.
 
     With the clean-class probabilities ``p(x)`` of a model of the clean
@@ -298,6 +304,21 @@ def em_transition_matrix(y, proba, transition_matrix, sample_weight=None, max_it
     a fixed point. Entries that are zero stay zero: start from a ``T``
     without structural zeros that are not meant.
 
+    With ``prior_strength = b > 0`` the M-step is the maximum a posteriori
+    one under a Dirichlet prior on each row of ``T`` worth ``b`` samples,
+    centred on the symmetric part ``S`` of the maximum-likelihood update
+    (:func:`symmetric_part`: its diagonal kept, the rest of each row spread
+    evenly over the other classes)::
+
+        T_new[k] = (counts[k] + b S[k]) / (sum_j counts[k, j] + b)
+
+    It pools the off-diagonal counts of a row, whose entries at high noise
+    rest on a few samples each, and leaves the diagonal (the noise rate of
+    each class) to the data; ``b = inf`` gives ``S`` itself. For two classes
+    ``S`` is the update (nothing to pool). :func:`cv_prior_strength` chooses
+    ``b`` by held-out likelihood: large under symmetric noise, 0 for pair
+    flips, where the counts concentrate on one entry of each row.
+
     Parameters
     ----------
     y : array-like of shape (n_samples,)
@@ -313,6 +334,9 @@ def em_transition_matrix(y, proba, transition_matrix, sample_weight=None, max_it
         Number of updates with ``proba`` fixed.
     tol : float, default=0.0
         Stop earlier when no row of ``T`` moves by more than ``tol`` (L1).
+    prior_strength : float >= 0 or inf, default=0.0
+        Samples' worth of the Dirichlet prior on each row (see above); 0 is
+        the maximum-likelihood update.
 
     Returns
     -------
@@ -331,6 +355,14 @@ def em_transition_matrix(y, proba, transition_matrix, sample_weight=None, max_it
     >>> em_transition_matrix([0, 0, 0, 1, 1, 1], proba, [[0.5, 0.5], [0.5, 0.5]])
     array([[0.75, 0.25],
            [0.  , 1.  ]])
+
+    With three classes and a prior worth 4 samples, row 0's counts (3, 1, 0)
+    move toward its symmetric part (0.75, 0.125, 0.125): ``(3 + 3, 1 + 0.5,
+    0 + 0.5) / 8``.
+
+    >>> proba = np.eye(3)[[0, 0, 0, 0, 1, 2]]
+    >>> em_transition_matrix([0, 0, 0, 1, 1, 2], proba, np.full((3, 3), 1 / 3), prior_strength=4)[0]
+    array([0.75  , 0.1875, 0.0625])
     """
     P = _check_proba(proba)
     n, K = P.shape
@@ -341,8 +373,9 @@ def em_transition_matrix(y, proba, transition_matrix, sample_weight=None, max_it
         raise ValueError(f"max_iter must be an integer >= 1; got {max_iter}.")
     if not tol >= 0:
         raise ValueError(f"tol must be non-negative; got {tol}.")
+    prior_strength = _check_prior_strength(prior_strength)
     for _ in range(int(max_iter)):
-        new = _em_update(P, y, T, sw)[0]
+        new = _em_update(P, y, T, sw, prior_strength)[0]
         change = np.abs(new - T).sum(axis=1).max()
         T = new
         if change <= tol:
@@ -350,22 +383,165 @@ def em_transition_matrix(y, proba, transition_matrix, sample_weight=None, max_it
     return T
 
 
-def _em_update(P, y, T, sw):
-    """One EM update and the weighted mean log-likelihood of ``T`` (before the update)."""
+def _check_prior_strength(prior_strength):
+    b = float(prior_strength)
+    if not b >= 0:  # also NaN
+        raise ValueError(f"prior_strength must be a non-negative number (or inf); got {prior_strength!r}.")
+    return b
+
+
+def _responsibility_counts(P, y, T, sw):
+    """E-step: the weighted counts ``sum_{n: y_n = j} s_n r_nk`` (``(K, K)``) and ``log P(y_n | x_n)``."""
     K = T.shape[0]
     R = P * T.T[y]                                  # p_k T[k, y_n]
     u = R.sum(axis=1)                               # P(noisy = y_n | x_n)
     possible = (u > 0) & (sw > 0)
     R *= np.divide(sw, u, out=np.zeros_like(u), where=possible)[:, None]
     counts = R.T @ np.eye(K)[y]                     # sum_{n: y_n = j} s_n r_nk
+    with np.errstate(divide="ignore"):
+        log_u = np.log(u)
+    return counts, log_u
+
+
+def _m_step(counts, T, prior_strength):
+    """The (MAP) M-step from the counts; rows without mass keep ``T``'s."""
     rows = counts.sum(axis=1)
     new = T.copy()
     has_mass = rows > 0
     new[has_mass] = counts[has_mass] / rows[has_mass, None]
+    if prior_strength > 0 and T.shape[0] > 2:
+        S = symmetric_part(new)
+        if np.isinf(prior_strength):
+            return S
+        new = (counts + prior_strength * S) / (rows + prior_strength)[:, None]
+    return new
+
+
+def _em_update(P, y, T, sw, prior_strength=0.0):
+    """One EM update and the weighted mean log-likelihood of ``T`` (before the update)."""
+    counts, log_u = _responsibility_counts(P, y, T, sw)
     used = sw > 0
-    with np.errstate(divide="ignore"):
-        loglik = float(np.dot(sw[used], np.log(u[used])) / sw.sum())
-    return new, loglik
+    loglik = float(np.dot(sw[used], log_u[used]) / sw.sum())
+    return _m_step(counts, T, prior_strength), loglik
+
+
+def symmetric_part(transition_matrix):
+    """The symmetric-noise matrix with the same diagonal: each row's off-diagonal mass spread evenly.
+
+    ``S[i, i] = T[i, i]`` and ``S[i, j] = (1 - T[i, i]) / (K - 1)`` for
+    ``j != i``: class ``i`` keeps its noise rate, and its flips go to every
+    other class alike. The centre of the prior of
+    :func:`em_transition_matrix` (``prior_strength``).
+
+    Parameters
+    ----------
+    transition_matrix : array-like of shape (n_classes, n_classes)
+        ``T[i, j] = P(noisy = j | true = i)``, at least two classes.
+
+    Returns
+    -------
+    ndarray of shape (n_classes, n_classes)
+
+    Examples
+    --------
+    >>> from sklogloss.noise_estimation import symmetric_part
+    >>> symmetric_part([[0.6, 0.4, 0.0], [0.1, 0.8, 0.1], [0.0, 0.5, 0.5]])
+    array([[0.6 , 0.2 , 0.2 ],
+           [0.1 , 0.8 , 0.1 ],
+           [0.25, 0.25, 0.5 ]])
+    """
+    T = check_transition_matrix(transition_matrix)
+    K = T.shape[0]
+    d = np.diag(T)
+    S = np.repeat(((1.0 - d) / (K - 1))[:, None], K, axis=1)
+    S[np.arange(K), np.arange(K)] = d
+    return S
+
+
+#: The prior strengths :func:`cv_prior_strength` compares (samples' worth per row).
+PRIOR_STRENGTHS = (0.0, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0, np.inf)
+
+
+def cv_prior_strength(y, proba, transition_matrix, folds, sample_weight=None, strengths=PRIOR_STRENGTHS):
+    """The ``prior_strength`` of :func:`em_transition_matrix` that best predicts held-out noisy labels.
+
+    For each fold, the (MAP) update is made from the E-step counts of the
+    other samples and scored by the noisy log-likelihood of the fold's
+    samples (:func:`noisy_log_likelihood` of their clean probabilities and
+    that update). The strength with the highest total (the first of equals,
+    so the weakest) is returned. The probabilities should be out-of-fold
+    (as for the update itself), so the score is of ``T`` alone: the classifier
+    that made them saw none of the samples it scores.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Noisy labels as integer class indices.
+    proba : array-like of shape (n_samples, n_classes)
+        Clean-class probabilities, out-of-fold.
+    transition_matrix : array-like of shape (n_classes, n_classes)
+        The current ``T`` (the E-step's).
+    folds : iterable of index arrays
+        The held-out samples of each fold (e.g. the test parts of
+        cross-validation splits); together they should cover the samples.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weights of the counts and of the scores.
+    strengths : sequence of float, default=PRIOR_STRENGTHS
+        The candidates, non-negative (``inf`` allowed).
+
+    Returns
+    -------
+    strength : float
+        The chosen prior strength.
+    scores : ndarray of shape (len(strengths),)
+        The summed held-out weighted log-likelihood of each candidate.
+
+    Examples
+    --------
+    Symmetric noise of 60% over ten classes, with the true clean posterior:
+    the counts of each off-diagonal entry rest on a few samples, and pooling
+    them predicts held-out labels better.
+
+    >>> import numpy as np
+    >>> from sklogloss.noise_estimation import (cv_prior_strength, flip_labels,
+    ...                                         symmetric_transition_matrix)
+    >>> rng = np.random.default_rng(0)
+    >>> clean = rng.integers(0, 10, 1000)
+    >>> T = symmetric_transition_matrix(10, 0.6)
+    >>> noisy = flip_labels(clean, T, random_state=0)
+    >>> proba = np.eye(10)[clean]
+    >>> folds = np.array_split(rng.permutation(1000), 5)
+    >>> strength, scores = cv_prior_strength(noisy, proba, np.full((10, 10), 0.1), folds)
+    >>> bool(strength > 0)
+    True
+    """
+    P = _check_proba(proba)
+    n, K = P.shape
+    y = _check_labels(y, n, K)
+    T = check_transition_matrix(transition_matrix, n_classes=K)
+    sw = _check_weights(sample_weight, n)
+    strengths = [_check_prior_strength(b) for b in strengths]
+    if not strengths:
+        raise ValueError("strengths must hold at least one candidate.")
+    folds = [np.asarray(f, dtype=np.intp) for f in folds]
+    if not folds or any(f.size == 0 for f in folds):
+        raise ValueError("folds must be a non-empty sequence of non-empty index arrays.")
+    if K <= 2:  # the symmetric part is T itself: every strength gives the same update
+        return strengths[0], np.zeros(len(strengths))
+    counts = np.zeros((len(folds), K, K))
+    for i, fold in enumerate(folds):
+        counts[i] = _responsibility_counts(P[fold], y[fold], T, sw[fold])[0]
+    total = counts.sum(axis=0)
+    scores = np.zeros(len(strengths))
+    for i, fold in enumerate(folds):
+        rest = total - counts[i]
+        keep = sw[fold] > 0
+        Pf, yf, wf = P[fold][keep], y[fold][keep], sw[fold][keep]
+        for b, strength in enumerate(strengths):
+            Tb = _m_step(rest, T, strength)
+            with np.errstate(divide="ignore"):
+                scores[b] += float(np.dot(wf, np.log((Pf * Tb.T[yf]).sum(axis=1))))
+    return strengths[int(np.argmax(scores))], scores
 
 
 def pair_flip_transition_matrix(n_classes, rate):

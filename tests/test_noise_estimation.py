@@ -13,9 +13,14 @@ from test_noise import _digits_problem
 
 from sklogloss import NoiseCorrectedClassifier
 from sklogloss.noise_estimation import (
+    PRIOR_STRENGTHS,
+    cv_prior_strength,
     em_transition_matrix,
     flip_labels,
     noisy_log_likelihood,
+    pair_flip_transition_matrix,
+    symmetric_part,
+    symmetric_transition_matrix,
 )
 
 
@@ -105,11 +110,106 @@ def test_relabelling_the_classes_permutes_the_update():
     (lambda y, P, T: em_transition_matrix(y, P, T, tol=-1.0), "tol"),
     (lambda y, P, T: noisy_log_likelihood(y, P, T, sample_weight=np.zeros(y.size)), "sums to zero"),
     (lambda y, P, T: noisy_log_likelihood(y, -P, T), "non-negative probabilities"),
+    (lambda y, P, T: em_transition_matrix(y, P, T, prior_strength=-1.0), "prior_strength"),
+    (lambda y, P, T: em_transition_matrix(y, P, T, prior_strength=np.nan), "prior_strength"),
+    (lambda y, P, T: cv_prior_strength(y, P, T, []), "folds"),
+    (lambda y, P, T: cv_prior_strength(y, P, T, [np.arange(5), np.arange(0)]), "folds"),
+    (lambda y, P, T: cv_prior_strength(y, P, T, [np.arange(5)], strengths=[]), "strengths"),
 ])
 def test_bad_input_is_refused(call, match):
     y, proba, T, _ = _random_problem(3, 20, 3)
     with pytest.raises(ValueError, match=match):
         call(y, proba, T)
+
+
+# ---------------------------------------------------- the prior of the M-step
+def test_symmetric_part_keeps_the_diagonal_and_spreads_the_rest():
+    T = np.random.default_rng(0).dirichlet(np.ones(5), size=5)
+    S = symmetric_part(T)
+    np.testing.assert_allclose(np.diag(S), np.diag(T))
+    off = ~np.eye(5, dtype=bool)
+    np.testing.assert_allclose(S[off].reshape(5, 4), np.repeat(((1 - np.diag(T)) / 4)[:, None], 4, axis=1))
+    np.testing.assert_allclose(symmetric_part(symmetric_transition_matrix(5, 0.3)),
+                               symmetric_transition_matrix(5, 0.3))
+
+
+@pytest.mark.parametrize("strength", [0.0, 2.5, 40.0, np.inf])
+def test_map_update_adds_the_prior_counts(strength):
+    # One-hot clean probabilities: the E-step counts are the weighted (clean, noisy) counts.
+    rng = np.random.default_rng(1)
+    K, n = 4, 300
+    clean, noisy = rng.integers(0, K, n), rng.integers(0, K, n)
+    sw = rng.uniform(0.5, 2.0, n)
+    counts = np.zeros((K, K))
+    for c, j, w in zip(clean, noisy, sw):
+        counts[c, j] += w
+    ml = counts / counts.sum(axis=1, keepdims=True)
+    S = symmetric_part(ml)
+    expected = S if np.isinf(strength) else (counts + strength * S) / (counts.sum(axis=1) + strength)[:, None]
+    got = em_transition_matrix(noisy, np.eye(K)[clean], np.full((K, K), 1 / K), sample_weight=sw,
+                               prior_strength=strength)
+    np.testing.assert_allclose(got, expected, atol=1e-12)
+    np.testing.assert_allclose(got.sum(axis=1), 1.0, atol=1e-12)
+
+
+def test_two_classes_have_nothing_to_pool():
+    y, proba, T, sw = _random_problem(4, 50, 2)
+    np.testing.assert_allclose(em_transition_matrix(y, proba, T, sw, prior_strength=100.0),
+                               em_transition_matrix(y, proba, T, sw), atol=1e-14)
+    folds = np.array_split(np.arange(50), 5)
+    assert cv_prior_strength(y, proba, T, folds)[0] == PRIOR_STRENGTHS[0]
+
+
+def _labels(T, n, seed):
+    rng = np.random.default_rng(seed)
+    clean = rng.integers(0, T.shape[0], n)
+    return clean, flip_labels(clean, T, classes=np.arange(T.shape[0]), random_state=seed)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_cv_pools_symmetric_noise_and_improves_the_estimate(seed):
+    # 60% symmetric noise over 10 classes, 1200 samples (120 per class, 8 per off-diagonal
+    # entry), the clean classes known: the maximum-likelihood rows scatter around the
+    # even spread; the held-out likelihood prefers to pool them, and the pooled estimate
+    # is closer to the true T (mean absolute error of the entries).
+    T = symmetric_transition_matrix(10, 0.6)
+    clean, noisy = _labels(T, 1200, seed)
+    proba, start = np.eye(10)[clean], np.full((10, 10), 0.1)
+    folds = np.array_split(np.random.default_rng(seed).permutation(1200), 5)
+    strength, scores = cv_prior_strength(noisy, proba, start, folds)
+    assert strength >= 30 and scores.shape == (len(PRIOR_STRENGTHS),)
+    pooled = em_transition_matrix(noisy, proba, start, prior_strength=strength)
+    ml = em_transition_matrix(noisy, proba, start)
+    assert np.abs(pooled - T).mean() < 0.5 * np.abs(ml - T).mean()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_cv_does_not_pool_pair_flips(seed):
+    # 40% pair flips: each row's flips go to one class; spreading them is worse.
+    T = pair_flip_transition_matrix(10, 0.4)
+    clean, noisy = _labels(T, 1200, seed)
+    proba, start = np.eye(10)[clean], np.full((10, 10), 0.1)
+    folds = np.array_split(np.random.default_rng(seed).permutation(1200), 5)
+    strength, _ = cv_prior_strength(noisy, proba, start, folds)
+    assert strength <= 1.0
+    pooled = em_transition_matrix(noisy, proba, start, prior_strength=strength)
+    assert np.abs(pooled - T).sum(axis=1).max() < 0.3
+
+
+def test_cv_scores_are_the_held_out_likelihoods():
+    # The score of a strength is the sum over folds of the held-out weighted
+    # log-likelihood of the update from the other folds' counts (here: by hand).
+    y, proba, T, sw = _random_problem(5, 90, 3, zero_weights=False)
+    folds = np.array_split(np.arange(90), 3)
+    strengths = [0.0, 5.0, np.inf]
+    _, scores = cv_prior_strength(y, proba, T, folds, sample_weight=sw, strengths=strengths)
+    for b, strength in enumerate(strengths):
+        total = 0.0
+        for fold in folds:
+            rest = np.setdiff1d(np.arange(90), fold)
+            Tb = em_transition_matrix(y[rest], proba[rest], T, sample_weight=sw[rest], prior_strength=strength)
+            total += noisy_log_likelihood(y[fold], proba[fold], Tb, sample_weight=sw[fold]) * sw[fold].sum()
+        np.testing.assert_allclose(scores[b], total, rtol=1e-12)
 
 
 # ------------------------------------------------------------------ the fit
@@ -216,6 +316,24 @@ def test_em_beats_cleanlab_T_and_nears_the_true_T_at_40_percent_pair_flips():
         vs_true.append(true - em)
     assert np.mean(vs_cleanlab) >= -0.04
     assert np.mean(vs_true) <= 0.03
+
+
+def test_em_prior_strength_is_recorded_and_zero_is_maximum_likelihood():
+    X, y_noisy, _, _, _ = _digits_problem("symmetric", 0.5, seed=0)
+    X, y_noisy = X[:600], y_noisy[:600]
+    cv = NoiseCorrectedClassifier(cv=3, em_max_iter=3).fit(X, y_noisy)
+    assert cv.em_prior_strength_.shape == (cv.em_log_likelihood_.size,)
+    assert np.all(cv.em_prior_strength_ > 0)  # symmetric noise: pooled at every update
+    ml = NoiseCorrectedClassifier(cv=3, em_max_iter=3, em_prior_strength=0).fit(X, y_noisy)
+    np.testing.assert_array_equal(ml.em_prior_strength_, 0.0)
+    fixed = NoiseCorrectedClassifier(cv=3, em_max_iter=3, em_prior_strength=np.inf).fit(X, y_noisy)
+    T = fixed.transition_matrix_  # the best scored iterate: the start, or a symmetric part
+    if fixed.em_log_likelihood_.argmax() > 0:
+        np.testing.assert_allclose(T, symmetric_part(T), atol=1e-12)
+    with pytest.raises(ValueError, match="em_prior_strength"):
+        NoiseCorrectedClassifier(em_prior_strength=-1).fit(X, y_noisy)
+    with pytest.raises(ValueError, match="em_prior_strength"):
+        NoiseCorrectedClassifier(em_prior_strength="auto").fit(X, y_noisy)
 
 
 def test_em_on_sparse_input_equals_dense():

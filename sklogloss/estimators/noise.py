@@ -16,6 +16,7 @@ from ..losses.noise import (
 from ..noise_estimation import (
     anchor_transition_matrix,
     confident_joint_transition_matrix,
+    cv_prior_strength,
     em_transition_matrix,
     noisy_log_likelihood,
 )
@@ -107,7 +108,8 @@ default="estimate"
           the training part of every ``cv`` split, predicts the clean-class
           probabilities of the held-out part, scores ``T`` by the held-out
           noisy log-likelihood (:func:`~sklogloss.noise_estimation.noisy_log_likelihood`)
-          and updates it by :func:`~sklogloss.noise_estimation.em_transition_matrix`.
+          and updates it by :func:`~sklogloss.noise_estimation.em_transition_matrix`
+          (maximum a posteriori, see ``em_prior_strength``).
           It stops after ``em_max_iter`` iterations, when no row of ``T``
           moves by more than ``em_tol`` (L1), or when three iterations in a
           row bring no better held-out likelihood, and keeps the scored
@@ -127,6 +129,19 @@ default="estimate"
     em_tol : float, default=1e-3
         ``estimation="em"`` stops when the largest L1 change of a row of ``T``
         is at most ``em_tol``.
+    em_prior_strength : "cv" or float >= 0, default="cv"
+        The M-steps of ``estimation="em"`` are maximum a posteriori under a
+        Dirichlet prior on each row of ``T``, worth this many samples and
+        centred on the row's symmetric part (its diagonal kept, its
+        off-diagonal mass spread evenly; see
+        :func:`~sklogloss.noise_estimation.em_transition_matrix`). ``"cv"``
+        chooses it at every iteration by the held-out noisy log-likelihood of
+        the counts over the ``cv`` splits'
+        held-out parts (:func:`~sklogloss.noise_estimation.cv_prior_strength`):
+        under symmetric noise it pools the off-diagonal counts, which rest on
+        a few samples each at high rates; for pair flips it chooses 0. ``0``
+        is the maximum-likelihood EM. The chosen strengths are in
+        ``em_prior_strength_``.
     anchor_quantile : float in [0, 100], default=97.0
         Percentile filter of the anchor-point estimator (100: plain maximum).
     estimator : classifier or None, default=None
@@ -163,6 +178,10 @@ default="estimate"
         With ``estimation="em"`` and ``transition_matrix="estimate"``: the
         held-out mean noisy log-likelihood of each scored iterate of ``T``
         (the first is the start); ``transition_matrix_`` is the best one.
+    em_prior_strength_ : ndarray of shape (n_updates,)
+        With ``estimation="em"`` and ``transition_matrix="estimate"``: the
+        prior strength of each update of ``T`` (see ``em_prior_strength``;
+        the update after scored iterate ``t`` made iterate ``t + 1``).
     {{fitted}}
 
     See Also
@@ -243,6 +262,7 @@ default="estimate"
         "estimation": [StrOptions({"em", "confident_joint", "anchor"})],
         "em_max_iter": [Interval(Integral, 0, None, closed="left")],
         "em_tol": [Interval(Real, 0, None, closed="left")],
+        "em_prior_strength": [StrOptions({"cv"}), Interval(Real, 0, None, closed="both")],
         "anchor_quantile": [Interval(Real, 0, 100, closed="both")],
         "estimator": [HasMethods(["fit", "predict_proba"]), None],
         "cv": ["cv_object"],
@@ -251,8 +271,8 @@ default="estimate"
 
     def __init__(self, transition_matrix="estimate", correction="forward", C=1.0,
                  fit_intercept=True, solver="auto", tol=1e-6, max_iter=None,
-                 estimation="em", em_max_iter=20, em_tol=1e-3, anchor_quantile=97.0,
-                 estimator=None, cv=5, n_jobs=None, verbose=0):
+                 estimation="em", em_max_iter=20, em_tol=1e-3, em_prior_strength="cv",
+                 anchor_quantile=97.0, estimator=None, cv=5, n_jobs=None, verbose=0):
         self.transition_matrix = transition_matrix
         self.correction = correction
         self.C = C
@@ -263,6 +283,7 @@ default="estimate"
         self.estimation = estimation
         self.em_max_iter = em_max_iter
         self.em_tol = em_tol
+        self.em_prior_strength = em_prior_strength
         self.anchor_quantile = anchor_quantile
         self.estimator = estimator
         self.cv = cv
@@ -310,6 +331,7 @@ default="estimate"
     def _em(self, X, Y, y_idx, sw, splits, T):
         """Cross-validated EM of ``T`` from the start ``T`` (see ``estimation="em"``)."""
         self.em_log_likelihood_ = np.empty(0)
+        self.em_prior_strength_ = np.empty(0)
         if self.em_max_iter == 0:
             return T
         K = T.shape[0]
@@ -319,7 +341,8 @@ default="estimate"
         solver = "lbfgs" if self.solver in ("auto", "newton-cholesky") else self.solver
         settings = SimpleNamespace(tol=max(self.tol, _EM_FIT_TOL), max_iter=self.max_iter,
                                    verbose=self.verbose)
-        scores, candidates = [], []
+        scores, candidates, strengths = [], [], []
+        folds = [test for _, test in splits]
         for iteration in range(self.em_max_iter):
             proba = np.zeros((y_idx.size, K))
             for train, test in splits:
@@ -335,11 +358,15 @@ default="estimate"
                 proba[test] = np.exp(log_softmax(raw))
             scores.append(noisy_log_likelihood(y_idx, proba, T, sample_weight=sw))
             candidates.append(T)
-            new = em_transition_matrix(y_idx, proba, T, sample_weight=sw)
+            strength = (cv_prior_strength(y_idx, proba, T, folds, sample_weight=sw)[0]
+                        if self.em_prior_strength == "cv" else float(self.em_prior_strength))
+            strengths.append(strength)
+            new = em_transition_matrix(y_idx, proba, T, sample_weight=sw, prior_strength=strength)
             change = np.abs(new - T).sum(axis=1).max()
             if self.verbose:
                 print(f"[NoiseCorrectedClassifier] EM iteration {iteration}: held-out noisy "
-                      f"log-likelihood {scores[-1]:.5f}, change of T {change:.4f}")
+                      f"log-likelihood {scores[-1]:.5f}, prior strength {strength:g}, "
+                      f"change of T {change:.4f}")
             T = new
             if change <= self.em_tol:
                 break
@@ -348,6 +375,7 @@ default="estimate"
             if stalled:
                 break
         self.em_log_likelihood_ = np.array(scores)
+        self.em_prior_strength_ = np.array(strengths)
         best = int(np.argmax(scores))
         # Converged: the last update moved T by at most em_tol from the best iterate.
         return T if best == len(scores) - 1 and change <= self.em_tol else candidates[best]
@@ -377,7 +405,8 @@ default="estimate"
 
     def _learn_state(self, X, Y, sw, weighted):
         """Check the correction against the parameters; set ``transition_matrix_``."""
-        self.__dict__.pop("em_log_likelihood_", None)  # of a previous fit
+        for name in ("em_log_likelihood_", "em_prior_strength_"):  # of a previous fit
+            self.__dict__.pop(name, None)
         identity = self._uses_identity()
         forward = not identity and self.correction == "forward"
         if not identity and not forward and np.isinf(self.C):
