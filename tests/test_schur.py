@@ -259,3 +259,28 @@ def test_singular_block_gets_a_jitter_and_stays_positive_definite():
         Hv = np.zeros(obj2.size)
         Hv[k * m:(k + 1) * m] = H[k * m:(k + 1) * m, k * m:(k + 1) * m] @ v[k * m:(k + 1) * m]
         np.testing.assert_allclose(pre2(Hv), v, rtol=1e-4, atol=1e-6)
+
+
+def test_blank_columns_go_to_L_and_the_blocks_stay_exact():
+    # Dense X with two blank columns (pixels that are zero in every image) and a small L2
+    # term: the blank weights couple with nothing, so S holds every other weight and M is
+    # each output's exact diagonal block. (Before, their diagonal, the L2 term alone, fell
+    # below the dense share and M became Jacobi on six columns.)
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(500, 10))
+    X[:, [2, 7]] = 0.0
+    y = rng.integers(0, 3, size=500)
+    obj = LinearObjective(X, np.eye(3)[y], MultinomialLoss(), C=1e4)
+    coef = rng.normal(scale=0.1, size=obj.size)
+    pre = SchurJacobi(obj)
+    pre.update(coef, obj.linear_predictor(coef))
+    m = obj.n_dof
+    assert set(pre.L) == {2, 7} and pre.S.size == m - 2
+    H = obj.gradient_hessian(coef)[1]
+    for k in range(3):
+        block = slice(k * m, (k + 1) * m)
+        v = np.zeros(obj.size)
+        v[block] = rng.normal(size=m)
+        Hv = np.zeros(obj.size)
+        Hv[block] = H[block, block] @ v[block]
+        np.testing.assert_allclose(pre(Hv), v, rtol=1e-4, atol=1e-6)
