@@ -318,6 +318,24 @@ def test_em_beats_cleanlab_T_and_nears_the_true_T_at_40_percent_pair_flips():
     assert np.mean(vs_true) <= 0.03
 
 
+def test_the_prior_halves_the_error_of_T_at_60_percent_symmetric_noise():
+    # A quick version of benchmarks/noise_rates.py (load_digits, symmetric noise of 60%).
+    # There, over 5 seeds, the largest row error of T was 0.23 +- 0.04 with the prior and
+    # 0.41 +- 0.05 without, and the accuracy 0.775 against 0.748 (cleanlab's T: 0.767).
+    # On each seed the pooled estimate must be the better one by a clear margin, and the
+    # mean accuracy over the two seeds must not be below the maximum-likelihood EM's.
+    acc = {"cv": [], 0: []}
+    for seed in (0, 1):
+        X, y_noisy, X_te, y_te, T = _digits_problem("symmetric", 0.6, seed)
+        errors = {}
+        for strength in ("cv", 0):
+            clf = NoiseCorrectedClassifier(em_prior_strength=strength).fit(X, y_noisy)
+            errors[strength] = np.abs(clf.transition_matrix_ - T).sum(axis=1).max()
+            acc[strength].append(clf.score(X_te, y_te))
+        assert errors["cv"] < 0.8 * errors[0]
+    assert np.mean(acc["cv"]) >= np.mean(acc[0])
+
+
 def test_em_prior_strength_is_recorded_and_zero_is_maximum_likelihood():
     X, y_noisy, _, _, _ = _digits_problem("symmetric", 0.5, seed=0)
     X, y_noisy = X[:600], y_noisy[:600]
