@@ -218,6 +218,11 @@ def test_entry_points_agree(case, dtype):
         g5, hessp = loss.gradient_hessian_product(y, raw, state=st)
         _close(g5, grad, tol)
         _close(hessp(r), _matvec(hess, r), tol)
+        # overwrite=True: the same product; the argument may be overwritten (a copy is passed).
+        g7, hessp_in_place = loss.gradient_hessian_product(y, raw, state=st, overwrite=True)
+        _close(g7, grad, tol)
+        for _ in range(2):  # a second product with the same function is unaffected by the first
+            _close(hessp_in_place(r.copy()), _matvec(hess, r), tol)
         diag = hess if hess.ndim == 1 else np.einsum("ikk->ik", hess)
         _close(loss.hessian_diagonal(y, raw, state=st), diag, tol)
         if loss.has_hessian_factors:

@@ -41,6 +41,32 @@ def test_gradient_hessian_against_finite_differences(multi, fit_intercept):
     np.testing.assert_allclose(hessp(v), H @ v, rtol=1e-11, atol=1e-13)
 
 
+@pytest.mark.parametrize("multi", [False, True])
+@pytest.mark.parametrize("weights", ["equal", "none", "varied"])
+def test_equal_weights_scale_the_sums_and_give_the_same_derivatives(multi, weights):
+    # Equal weights are applied to the row sums, not row by row (LinearObjective._uniform_weight):
+    # value, gradient and Hessian-vector products must be those of the explicit Hessian, and
+    # weights all equal to 3 must give the objective of no weights.
+    X, y, loss, sw = _problem(multi)
+    sample_weight = {"equal": np.full(len(X), 3.0), "none": None, "varied": sw}[weights]
+    obj = LinearObjective(X, y, loss, sample_weight=sample_weight, C=0.7)
+    assert (obj._uniform_weight() is None) == (weights == "varied")
+    coef = np.random.default_rng(3).normal(scale=0.5, size=obj.size)
+    g, H = obj.gradient_hessian(coef)
+    np.testing.assert_allclose(obj.gradient(coef), five_point(obj.loss, coef, 1e-3), rtol=1e-7, atol=1e-10)
+    g2, hessp = obj.gradient_hessp(coef)
+    np.testing.assert_allclose(g2, g, rtol=1e-13, atol=1e-15)
+    for seed in (4, 5):
+        v = np.random.default_rng(seed).normal(size=obj.size)
+        np.testing.assert_allclose(hessp(v), H @ v, rtol=1e-11, atol=1e-13)
+    if weights == "equal":
+        plain = LinearObjective(X, y, loss, C=0.7 * 3.0)  # C * sum(w) * f is the same objective
+        np.testing.assert_allclose(obj.gradient(coef) * obj.weight_sum * obj.C,
+                                   plain.gradient(coef) * plain.weight_sum * plain.C, rtol=1e-12)
+        sub = obj.row_subset(np.arange(0, len(X), 2))  # its own sw: its own cached weight
+        assert sub._uniform_weight() == pytest.approx(2.0 / len(X))
+
+
 def test_hessian_is_fisher_information():
     """Hessian of the logistic objective = E_y[score score^T] under the model (per sample)."""
     X, _, loss, sw = _problem(False, n=40, p=3)

@@ -122,10 +122,19 @@ class Loss:
         value, state = self.loss_state(y, raw)
         return value, self.gradient(y, raw, state=state)
 
-    def gradient_hessian_product(self, y, raw, state=None):
-        """Per-sample gradient and a function ``r -> H_i r_i`` on arrays shaped like ``raw``."""
+    def gradient_hessian_product(self, y, raw, state=None, overwrite=False):
+        """Per-sample gradient and a function ``r -> H_i r_i`` on arrays shaped like ``raw``.
+
+        ``overwrite=True`` allows the function to overwrite its argument and
+        return it (the caller passes an array it will not use again: the
+        scores ``X v`` of one Hessian-vector product); an ``(n, K)``
+        temporary less per product. Overriding methods take the flag and may
+        ignore it.
+        """
         grad, hess = self.gradient_hessian(y, raw)
         if hess.ndim == 1:
+            if overwrite:
+                return grad, lambda r: np.multiply(hess, r, out=r) if r.dtype == hess.dtype else hess * r
             return grad, lambda r: hess * r
         return grad, lambda r: np.einsum("ikl,il->ik", hess, r)
 

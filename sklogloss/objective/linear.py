@@ -502,15 +502,42 @@ class LinearObjective(Objective):
             out[..., -1] = np.ones(len(G)) @ G.astype(np.float64, copy=False)
         return out
 
-    def _grad_from_raw_grad(self, coef, G, exact=None):
-        """The flat gradient from the per-sample gradient ``G`` (already weighted): row sums plus the L2 term."""
+    def _grad_from_raw_grad(self, coef, G, exact=None, scale=None):
+        """The flat gradient from the per-sample gradient ``G`` (already weighted): row sums plus the L2 term.
+
+        ``scale``: a factor of every row of ``G`` not applied yet (the common
+        weight of :meth:`_uniform_weight`), applied to the row sums instead.
+        """
         grad = self._row_sums(G, exact).reshape(self.n_outputs, self.n_dof)
+        if scale is not None:
+            grad *= scale
         W, _ = self.unpack(coef)
         grad[:, : self.n_features] += self.l2_strength * W
         return grad.ravel()
 
+    def _uniform_weight(self):
+        """``s_i / S`` when every sample has the same weight, else None.
+
+        Then per-sample arrays need not be weighted row by row: the common
+        factor scales their row sums (a ``(K, n_dof)`` array) instead of an
+        ``(n, K)`` one. Cached for the current ``sw`` (a row subset has its own).
+        """
+        sw = self.sw
+        cached = self.__dict__.get("_uniform_cache")
+        if cached is None or cached[0] is not sw:
+            value = float(sw[0]) if sw.size and np.all(sw == sw[0]) else None
+            cached = self._uniform_cache = (sw, value)
+        return cached[1]
+
     def _weight_rows(self, G):
         return G * (self.sw if G.ndim == 1 else self.sw[:, None])
+
+    def _grad_from_unweighted(self, coef, G, exact=None):
+        """The flat gradient from the unweighted per-sample gradient ``G``."""
+        uniform = self._uniform_weight()
+        if uniform is not None:
+            return self._grad_from_raw_grad(coef, G, exact, scale=uniform)
+        return self._grad_from_raw_grad(coef, self._weight_rows(G), exact)
 
     def loss_gradient(self, coef, raw=None):
         """Smooth objective value and its gradient (flat, float64)."""
@@ -518,14 +545,14 @@ class LinearObjective(Objective):
             raw = self.linear_predictor(coef)
         per_sample, G = self.loss_fn.loss_gradient(self.y, self._scores(raw))
         value = self._weighted_sum(per_sample) + self._penalty(coef)
-        return value, self._grad_from_raw_grad(coef, self._weight_rows(G))
+        return value, self._grad_from_unweighted(coef, G)
 
     def gradient(self, coef, raw=None, state=None):
         """Gradient of the smooth objective (``state``: see :meth:`loss_state`)."""
         if raw is None:
             raw = self.linear_predictor(coef)
         G = self.loss_fn.gradient(self.y, self._scores(raw), state=state)
-        return self._grad_from_raw_grad(coef, self._weight_rows(G))
+        return self._grad_from_unweighted(coef, G)
 
     # ------------------------------------------------------------- Hessians
     def _gram_block(self, d, nonneg):
@@ -555,7 +582,7 @@ class LinearObjective(Objective):
             G, *factors = self.loss_fn.gradient_hessian_factors(self.y, self._scores(raw), state=state)
         else:
             G, hess = self.loss_fn.gradient_hessian(self.y, self._scores(raw))
-        grad = self._grad_from_raw_grad(coef, self._weight_rows(G)) if gradient else None
+        grad = self._grad_from_unweighted(coef, G) if gradient else None
         K, m = self.n_outputs, self.n_dof
         fisher = bool(self.loss_fn.hessian_is_fisher)
         if K == 1:
@@ -590,25 +617,31 @@ class LinearObjective(Objective):
         if self.n_outputs == 1:
             G, hess = self.loss_fn.gradient_hessian(self.y, self._scores(raw))
             d = hess * self.sw
+            scale = None
 
             def raw_hessp(r):
                 return d * r
         else:
-            G, per_sample_hessp = self.loss_fn.gradient_hessian_product(self.y, self._scores(raw), state=state)
-            sw = self.sw[:, None]
+            G, per_sample_hessp = self.loss_fn.gradient_hessian_product(
+                self.y, self._scores(raw), state=state, overwrite=True)
+            # Equal weights scale the row sums, not the (n, K) products (see _uniform_weight).
+            scale = self._uniform_weight()
+            sw = None if scale is not None else self.sw[:, None]
 
             def raw_hessp(r):
+                # r is this product's own scores array: the loss may overwrite it (overwrite=True).
                 out = per_sample_hessp(r)
-                out *= sw
+                if sw is not None:
+                    out *= sw
                 return out
 
-        grad = self._grad_from_raw_grad(coef, self._weight_rows(G)) if gradient else None
+        grad = self._grad_from_unweighted(coef, G) if gradient else None
 
         def hessp(v):
             # H v = X^T D X v (+ intercept terms) + l2 * v_W: the penalty term
             # is the ``l2 * W`` that _grad_from_raw_grad adds for W = v_W.
             # A float32 X may sum in float32 here: CG needs no more.
-            return self._grad_from_raw_grad(v, raw_hessp(self.linear_predictor(v)), exact=False)
+            return self._grad_from_raw_grad(v, raw_hessp(self.linear_predictor(v)), exact=False, scale=scale)
 
         return grad, hessp
 
