@@ -44,3 +44,27 @@ _STRICT = ({"xfail_strict": True}
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks, **_STRICT)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+def test_parameter_names_are_scikit_learns_and_kept_per_class():
+    # CachedParamNames reads the names once per class: they must be what scikit-learn's
+    # BaseEstimator reads from the signature, and a subclass with another signature has its own.
+    from sklearn.base import BaseEstimator, clone
+
+    from sklogloss import GroupDROClassifier, LogisticClassifierCV, SoftmaxClassifierCV
+
+    classes = {type(e) for e in ESTIMATORS} | {GroupDROClassifier, LogisticClassifierCV, SoftmaxClassifierCV}
+    for cls in classes:
+        assert cls._get_param_names() == BaseEstimator._get_param_names.__func__(cls), cls
+
+    class Wider(LogisticClassifier):
+        def __init__(self, extra=1, **kwargs):
+            super().__init__(**kwargs)
+            self.extra = extra
+
+    LogisticClassifier._get_param_names()  # cached first for the parent
+    assert Wider._get_param_names() == ["extra"]  # scikit-learn's reading of **kwargs-free names
+    names = LogisticClassifier._get_param_names()
+    names.append("mutated")  # a copy: the cache is not changed through it
+    assert "mutated" not in LogisticClassifier._get_param_names()
+    assert clone(LogisticClassifier(C=3.0)).C == 3.0

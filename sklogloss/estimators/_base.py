@@ -25,7 +25,7 @@ from ..losses import log1pexp, log_softmax, sigmoid, softmax
 from ..objective.adversarial import AdversarialObjective
 from ..objective.blocks import BlockSumObjective
 from ..solvers import SOLVERS, NewtonCholeskySolver, Result, select_solver
-from ..utils._sklearn import Interval, StrOptions, _fit_context, validate_data
+from ..utils._sklearn import CachedParamNames, Interval, StrOptions, _fit_context, validate_data
 from ..utils.validation import check_sample_weight
 from ._distributed import distributed_objectives, distributed_solver, is_dask, predict_blocks
 from ._targets import label_repr
@@ -217,8 +217,8 @@ def _binary_log_proba(z):
     return -log1pexp(np.column_stack([z, -z]))
 
 
-class SparseInputMixin:
-    """Declares that the estimator accepts a CSR X."""
+class SparseInputMixin(CachedParamNames):
+    """Declares that the estimator accepts a CSR X (and reads its parameter names once, see ``CachedParamNames``)."""
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -8,7 +8,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clo
 from sklearn.utils.validation import check_is_fitted
 
 from ..objective.adversarial import AdversarialObjective
-from ..utils._sklearn import HasMethods, Interval
+from ..utils._sklearn import CachedParamNames, HasMethods, Interval
 from ..utils.validation import check_sample_weight
 from ._base import _fit_context, warn_user
 from .logistic import LogisticClassifier
@@ -48,7 +48,7 @@ def per_sample_losses(estimator, X, y):
     return total
 
 
-class GroupDROClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+class GroupDROClassifier(CachedParamNames, MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     """Group distributionally robust classification: the fit that minimises the worst group's mean loss.
 
     With groups ``g = 1..G`` of ``n_g`` samples (sample-weighted) and ``L_g(theta)``

