@@ -284,3 +284,25 @@ def test_blank_columns_go_to_L_and_the_blocks_stay_exact():
         Hv = np.zeros(obj.size)
         Hv[block] = H[block, block] @ v[block]
         np.testing.assert_allclose(pre(Hv), v, rtol=1e-4, atol=1e-6)
+
+
+def test_products_pay_for_a_recomputation_before_the_next():
+    # Dense multinomial on few rows: S holds every weight, and M costs many products
+    # (a symmetric product of 12 columns on 400 rows per class, against 2 passes of 400 x 12).
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(400, 12))
+    y = rng.integers(0, 4, size=400)
+    obj = LinearObjective(X, np.eye(4)[y], MultinomialLoss(), C=1.0)
+    pre = SchurJacobi(obj)
+    coef = obj.zero_coef()
+    pre.update(coef, obj.linear_predictor(coef), products=0)
+    assert pre.n_computed == 1
+    expected = (400 * 12 ** 2 / 2 / (400 * 12) + 1) / 2  # multiply-adds of M over a pass's, per product
+    assert pre.cost_products == pytest.approx(expected)
+    far = rng.normal(scale=3.0, size=obj.size)  # the diagonal moves far
+    pre.update(far, obj.linear_predictor(far), products=int(expected) - 1)
+    assert pre.n_computed == 1  # not paid for yet: kept without a test
+    pre.update(far, obj.linear_predictor(far), products=int(expected) + 1)
+    assert pre.n_computed == 2  # paid for, and moved: recomputed
+    pre.update(coef, obj.linear_predictor(coef))  # no count: the change test alone
+    assert pre.n_computed == 3

@@ -107,6 +107,7 @@ class NewtonCGSolver(NewtonSolver):
             raise ValueError(f"preconditioner={kind!r} needs an objective with {needs[kind][1]}; "
                              f"{type(objective).__name__} has {sorted(objective.provides)}.")
         self.hess_obj, self.null_basis, self.factored = None, None, None
+        self.products = 0  # Hessian-vector products so far (the Schur preconditioner's budget)
         self.schur = SchurJacobi(objective, self.schur_columns, self.schur_change) if kind == "schur" else None
         if kind == "sampled-hessian":
             self.hess_obj = sample_rows(objective, self._hessian_rows(objective), self.random_state)
@@ -148,7 +149,7 @@ class NewtonCGSolver(NewtonSolver):
             except (np.linalg.LinAlgError, ValueError):
                 pass  # not positive definite on the sample: fall back to Jacobi
         if self.schur is not None:
-            self.schur.update(self.coef, self.raw, state=state)
+            self.schur.update(self.coef, self.raw, state=state, products=self.products)
             self.precond = self.schur
             return
         if "hessian_diagonal" not in self.obj.provides:
@@ -203,6 +204,7 @@ class NewtonCGSolver(NewtonSolver):
         rz = float(r @ z)
         for _ in range(min(self.max_inner, 10 * g.size)):
             Hd = hessp(d)
+            self.products += 1
             curv_d = float(d @ Hd)
             if curv_d <= np.finfo(float).eps * float(d @ d):
                 break  # negative or zero curvature: keep what we have
