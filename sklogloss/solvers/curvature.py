@@ -477,7 +477,12 @@ class SchurJacobi:
                 else float(cost[n_weights - 1]) if n_weights else 0.0)
         self.cost_products = (work / total_nnz + 1.0) / 2.0
         self.products_at = products if products is not None else 0
-        cols = source.hessian_block_columns(coef, S, **kwargs)  # (K, m, |S|)
+        if every and S.size < m:
+            # Every column, then S's: the product on all of them is one symmetric rank-k
+            # update, half the multiply-adds of a general product on fewer (blank columns out).
+            cols = source.hessian_block_columns(coef, np.arange(m), **kwargs)[:, :, S]
+        else:
+            cols = source.hessian_block_columns(coef, S, **kwargs)  # (K, m, |S|)
         floor = max(obj.l2_strength, np.finfo(float).tiny)
         A_SS = cols[:, S, :]
         A_SS = 0.5 * (A_SS + A_SS.transpose(0, 2, 1))
