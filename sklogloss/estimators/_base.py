@@ -28,6 +28,7 @@ from ..solvers import SOLVERS, NewtonCholeskySolver, Result, select_solver
 from ..utils._sklearn import CachedParamNames, Interval, StrOptions, _fit_context, validate_data
 from ..utils.validation import check_sample_weight
 from ._distributed import distributed_objectives, distributed_solver, is_dask, predict_blocks
+from ._separation import separating_direction_exists
 from ._targets import label_repr
 
 #: Parameters every linear estimator of the package takes, declared once.
@@ -129,8 +130,25 @@ def warn_user(message, category):
     warnings.warn(message, category, stacklevel=level + 1)
 
 
-def warn_separated(what=""):
-    """Raise the :class:`~sklogloss.exceptions.PerfectSeparationWarning` (``what``: e.g. " for class 2")."""
+#: Largest linear program (constraint non-zeros) a fit with C=inf solves to test for
+#: quasi-complete separation (about 0.5 s; inference.summary tests larger ones).
+_QUASI_SEPARATION_ENTRIES = 500_000
+
+
+def warn_separated(what="", quasi=False):
+    """Raise the :class:`~sklogloss.exceptions.PerfectSeparationWarning` (``what``: e.g. " for class 2").
+
+    ``quasi``: the classes are separated but for samples on a hyperplane
+    (or some pair of classes is), which the fitted weights do not show.
+    """
+    if quasi:
+        warn_user(
+            f"The training data are quasi-completely separated{what} and C=inf: a direction of the "
+            "weights separates some classes (or all but samples on a hyperplane) without misclassifying "
+            "any sample, so the maximum-likelihood estimate does not exist. The returned weights grow "
+            "along it with a smaller tol; use a finite C or label_smoothing > 0 for a unique solution.",
+            PerfectSeparationWarning)
+        return
     warn_user(
         f"The training data are linearly separable{what} and C=inf: the maximum-likelihood "
         "estimate does not exist. The returned weights separate the data and their size is set "
@@ -288,7 +306,7 @@ class LinearFitMixin(SparseInputMixin):
             self.classes_ = self._targets.classes_
             self.solver_ = solver
             if check_separation:
-                self._warn_if_separated(objectives, results)
+                self._warn_if_separated(objectives, results, None if distributed else X)
         finally:
             if distributed:  # the blocks' data and objectives leave the workers' memory
                 objectives[0].design.release()
@@ -365,11 +383,24 @@ class LinearFitMixin(SparseInputMixin):
     def _may_separate(self, Y):
         return np.isinf(self.C) and self.label_smoothing == 0 and bool(np.all((Y == 0) | (Y == 1)))
 
-    def _warn_if_separated(self, objectives, results):
+    def _warn_if_separated(self, objectives, results, X=None):
+        """Warn on complete separation (the solution separates), else on quasi-complete separation.
+
+        The second needs X in memory and a linear program of at most
+        ``_QUASI_SEPARATION_ENTRIES`` constraint non-zeros
+        (:func:`~sklogloss.estimators._separation.separating_direction_exists`);
+        larger fits are not tested for it.
+        """
         classes = self._targets.classes_
         for j, (objective, result) in enumerate(zip(objectives, results)):
+            what = f" for class {label_repr(classes[j])}" if len(objectives) > 1 else ""
             if is_separated(objective, result.coef):
-                warn_separated(f" for class {label_repr(classes[j])}" if len(objectives) > 1 else "")
+                warn_separated(what)
+                return
+            if X is not None and separating_direction_exists(
+                    X, objective.y, objective.sample_weight, objective.fit_intercept,
+                    max_entries=_QUASI_SEPARATION_ENTRIES):
+                warn_separated(what, quasi=True)
                 return
 
     # ----------------------------------------------------------------- layout

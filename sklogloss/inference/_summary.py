@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..estimators import HurdleRegressor, LogisticClassifier, SoftmaxClassifier
 from ..estimators._base import is_separated, validate_X
 from ..estimators._hurdle_features import take_columns
+from ..estimators._separation import separating_direction_exists
 from ..estimators._targets import label_repr
 from ..losses.counts import ZeroTruncatedNegativeBinomialLoss
 from ..objective import TruncatedNegBinObjective
@@ -150,7 +151,7 @@ def _stationary(objective, coef, tol, what):
     return hessian
 
 
-def _check_not_separated(objective, coef, what):
+def _check_not_separated(objective, coef, what, X=None):
     y = objective.y
     hard = np.all((y == 0) | (y == 1)) if y.ndim == 1 else np.all(np.count_nonzero(y, axis=1) <= 1)
     if hard and is_separated(objective, coef):
@@ -158,6 +159,15 @@ def _check_not_separated(objective, coef, what):
             f"The data are perfectly separated{what}: the maximum-likelihood estimate does not exist and the "
             "Fisher information vanishes. Remove the separating features, or fit a penalised model (which "
             "has no standard errors here).")
+    if hard and X is not None and separating_direction_exists(X, y, objective.sample_weight,
+                                                              objective.fit_intercept):
+        raise ValueError(
+            f"The data are quasi-completely separated{what}: a direction of the weights separates some "
+            "classes (or all but samples on a hyperplane) without misclassifying any sample, so the "
+            "maximum-likelihood estimate does not exist and the Fisher information vanishes along it "
+            "(the standard errors would be those of a point on the way to infinity). Remove the "
+            "separating features or merge the separated classes, or fit a penalised model (which has no "
+            "standard errors here).")
 
 
 def _classifier_part(estimator, X, y, sample_weight, Xd, features, prefix="", what=""):
@@ -177,7 +187,7 @@ def _classifier_part(estimator, X, y, sample_weight, Xd, features, prefix="", wh
                          "use SoftmaxClassifier.")
     obj, coef = objectives[0], estimator._objective_coef()[0]
     hessian = _stationary(obj, coef, estimator.tol, what)
-    _check_not_separated(obj, coef, what)
+    _check_not_separated(obj, coef, what, X if X.shape[1] == obj.n_features else None)
     G = obj.loss_fn.gradient(obj.y, obj.linear_predictor(coef, exact=True))
     dof = _dof_names(features, obj.fit_intercept)
     S, m = obj.weight_sum, obj.n_dof
