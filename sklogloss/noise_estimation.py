@@ -483,7 +483,8 @@ def cv_prior_strength(y, proba, transition_matrix, folds, sample_weight=None, st
         The current ``T`` (the E-step's).
     folds : iterable of index arrays
         The held-out samples of each fold (e.g. the test parts of
-        cross-validation splits); together they should cover the samples.
+        cross-validation splits), each without repeats; the update scored on
+        a fold is made from every other sample.
     sample_weight : array-like of shape (n_samples,), default=None
         Weights of the counts and of the scores.
     strengths : sequence of float, default=PRIOR_STRENGTHS
@@ -531,7 +532,9 @@ def cv_prior_strength(y, proba, transition_matrix, folds, sample_weight=None, st
     counts = np.zeros((len(folds), K, K))
     for i, fold in enumerate(folds):
         counts[i] = _responsibility_counts(P[fold], y[fold], T, sw[fold])[0]
-    total = counts.sum(axis=0)
+    # The counts of every sample, not the folds' sum: with overlapping folds (ShuffleSplit)
+    # a fold's update must still leave out the fold's own samples.
+    total = _responsibility_counts(P, y, T, sw)[0]
     scores = np.zeros(len(strengths))
     for i, fold in enumerate(folds):
         rest = total - counts[i]

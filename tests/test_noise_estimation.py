@@ -199,17 +199,20 @@ def test_cv_does_not_pool_pair_flips(seed):
 def test_cv_scores_are_the_held_out_likelihoods():
     # The score of a strength is the sum over folds of the held-out weighted
     # log-likelihood of the update from the other folds' counts (here: by hand).
+    # Disjoint folds, and overlapping ones (ShuffleSplit-like): the update scored on a fold
+    # is made from every other sample either way.
     y, proba, T, sw = _random_problem(5, 90, 3, zero_weights=False)
-    folds = np.array_split(np.arange(90), 3)
     strengths = [0.0, 5.0, np.inf]
-    _, scores = cv_prior_strength(y, proba, T, folds, sample_weight=sw, strengths=strengths)
-    for b, strength in enumerate(strengths):
-        total = 0.0
-        for fold in folds:
-            rest = np.setdiff1d(np.arange(90), fold)
-            Tb = em_transition_matrix(y[rest], proba[rest], T, sample_weight=sw[rest], prior_strength=strength)
-            total += noisy_log_likelihood(y[fold], proba[fold], Tb, sample_weight=sw[fold]) * sw[fold].sum()
-        np.testing.assert_allclose(scores[b], total, rtol=1e-12)
+    for folds in (np.array_split(np.arange(90), 3), [np.arange(0, 40), np.arange(30, 90), np.arange(10, 70)]):
+        _, scores = cv_prior_strength(y, proba, T, folds, sample_weight=sw, strengths=strengths)
+        for b, strength in enumerate(strengths):
+            total = 0.0
+            for fold in folds:
+                rest = np.setdiff1d(np.arange(90), fold)
+                Tb = em_transition_matrix(y[rest], proba[rest], T, sample_weight=sw[rest],
+                                          prior_strength=strength)
+                total += noisy_log_likelihood(y[fold], proba[fold], Tb, sample_weight=sw[fold]) * sw[fold].sum()
+            np.testing.assert_allclose(scores[b], total, rtol=1e-12)
 
 
 # ------------------------------------------------------------------ the fit
