@@ -87,3 +87,14 @@ def test_binary_quasi_separation_warns_and_summary_refuses():
 def test_too_large_a_program_is_skipped():
     X, y = QUASI
     assert separating_direction_exists(X, y, max_entries=1) is None
+
+
+def test_the_size_check_comes_before_any_copy_of_X():
+    # A large X is refused from its shape alone: X is never indexed (a copy of its rows).
+    class Shape:
+        shape = (10**5, 100)
+
+        def __getitem__(self, key):
+            raise AssertionError("X was copied before the size check")
+
+    assert separating_direction_exists(Shape(), np.zeros(10**5)) is None

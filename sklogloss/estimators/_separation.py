@@ -72,13 +72,15 @@ def separating_direction_exists(X, Y, sample_weight=None, fit_intercept=True, ma
     rows = np.flatnonzero(used)
     if rows.size == 0:
         return False
+    # The size check comes first, from X's shape or stored entries: no copy of a large X.
+    stored = X.nnz if sp.issparse(X) else rows.size * X.shape[1]
+    if (K - 1) * 2 * (stored + rows.size * bool(fit_intercept)) > max_entries:
+        return None
     X = sp.csr_matrix(X) if sp.issparse(X) else np.asarray(X, dtype=np.float64)  # (a DataFrame too)
     Xu = sp.csr_matrix(X[rows])
     if fit_intercept:
         Xu = sp.hstack([Xu, np.ones((rows.size, 1))], format="csr")
     labels = Y[rows].argmax(axis=1)
-    if (K - 1) * 2 * Xu.nnz > max_entries:
-        return None
     # One block row per other class k: +x_i on the block of y_i, -x_i on the block of k.
     blocks = []
     for k in range(K):
