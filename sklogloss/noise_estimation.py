@@ -384,7 +384,10 @@ def em_transition_matrix(y, proba, transition_matrix, sample_weight=None, max_it
 
 
 def _check_prior_strength(prior_strength):
-    b = float(prior_strength)
+    try:
+        b = float(prior_strength)
+    except (TypeError, ValueError):
+        b = np.nan
     if not b >= 0:  # also NaN
         raise ValueError(f"prior_strength must be a non-negative number (or inf); got {prior_strength!r}.")
     return b
@@ -409,11 +412,10 @@ def _m_step(counts, T, prior_strength):
     new = T.copy()
     has_mass = rows > 0
     new[has_mass] = counts[has_mass] / rows[has_mass, None]
-    if prior_strength > 0 and T.shape[0] > 2:
-        S = symmetric_part(new)
-        if np.isinf(prior_strength):
-            return S
-        new = (counts + prior_strength * S) / (rows + prior_strength)[:, None]
+    if prior_strength > 0 and T.shape[0] > 2 and np.any(has_mass):
+        S = symmetric_part(new)[has_mass]
+        new[has_mass] = S if np.isinf(prior_strength) else (
+            (counts[has_mass] + prior_strength * S) / (rows[has_mass] + prior_strength)[:, None])
     return new
 
 

@@ -112,6 +112,7 @@ def test_relabelling_the_classes_permutes_the_update():
     (lambda y, P, T: noisy_log_likelihood(y, -P, T), "non-negative probabilities"),
     (lambda y, P, T: em_transition_matrix(y, P, T, prior_strength=-1.0), "prior_strength"),
     (lambda y, P, T: em_transition_matrix(y, P, T, prior_strength=np.nan), "prior_strength"),
+    (lambda y, P, T: em_transition_matrix(y, P, T, prior_strength="cv"), "prior_strength"),
     (lambda y, P, T: cv_prior_strength(y, P, T, []), "folds"),
     (lambda y, P, T: cv_prior_strength(y, P, T, [np.arange(5), np.arange(0)]), "folds"),
     (lambda y, P, T: cv_prior_strength(y, P, T, [np.arange(5)], strengths=[]), "strengths"),
@@ -150,6 +151,16 @@ def test_map_update_adds_the_prior_counts(strength):
                                prior_strength=strength)
     np.testing.assert_allclose(got, expected, atol=1e-12)
     np.testing.assert_allclose(got.sum(axis=1), 1.0, atol=1e-12)
+
+
+def test_a_class_without_mass_keeps_its_row_under_the_prior():
+    # Class 2 is never the clean class (probability 0): its row stays as it was, prior or not.
+    rng = np.random.default_rng(6)
+    proba = np.column_stack([rng.dirichlet([1, 1], size=40), np.zeros(40)])
+    y = rng.integers(0, 3, size=40)
+    T = np.array([[0.6, 0.3, 0.1], [0.2, 0.7, 0.1], [0.5, 0.1, 0.4]])
+    for strength in (0.0, 10.0, np.inf):
+        np.testing.assert_array_equal(em_transition_matrix(y, proba, T, prior_strength=strength)[2], T[2])
 
 
 def test_two_classes_have_nothing_to_pool():
