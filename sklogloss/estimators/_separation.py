@@ -88,11 +88,8 @@ def separating_direction_exists(X, Y, sample_weight=None, fit_intercept=True, ma
         if others.size == 0:
             continue
         Xo = Xu[others]
-        own = sp.csr_matrix((np.ones(others.size), (np.arange(others.size), labels[others])), shape=(others.size, K))
-        against = sp.csr_matrix((np.ones(others.size), (np.arange(others.size), np.full(others.size, k))),
-                                shape=(others.size, K))
         # Row i of the block: kron(e_{y_i} - e_k, x_i), the coefficients laid out class-major.
-        blocks.append(_row_kron(own, Xo) - _row_kron(against, Xo))
+        blocks.append(_in_class_block(labels[others], Xo, K) - _in_class_block(np.full(others.size, k), Xo, K))
     A = sp.vstack(blocks, format="csr")
     scale = float(abs(A).sum()) or 1.0
     res = linprog(-np.asarray(A.sum(axis=0)).ravel() / scale, A_ub=-A, b_ub=np.zeros(A.shape[0]),
@@ -102,9 +99,8 @@ def separating_direction_exists(X, Y, sample_weight=None, fit_intercept=True, ma
     return bool(-res.fun > 1e-9)
 
 
-def _row_kron(E, X):
-    """Row-wise Kronecker product of the indicator rows ``E`` (one 1 per row) and the rows of ``X``."""
-    cols = E.indices  # the single non-zero of each row
+def _in_class_block(classes, X, K):
+    """Row ``i`` of ``X`` placed in the block of class ``classes[i]`` of ``K`` blocks: ``kron(e_c, x_i)``."""
     X = X.tocoo()
     m = X.shape[1]
-    return sp.csr_matrix((X.data, (X.row, cols[X.row] * m + X.col)), shape=(X.shape[0], E.shape[1] * m))
+    return sp.csr_matrix((X.data, (X.row, classes[X.row] * m + X.col)), shape=(X.shape[0], K * m))
