@@ -171,10 +171,14 @@ def test_two_classes_have_nothing_to_pool():
     assert cv_prior_strength(y, proba, T, folds)[0] == PRIOR_STRENGTHS[0]
 
 
-def _labels(T, n, seed):
+def _known_clean_classes(T, n, seed):
+    """Noisy labels from T, the clean classes as one-hot probabilities, a uniform start and 5 folds."""
     rng = np.random.default_rng(seed)
-    clean = rng.integers(0, T.shape[0], n)
-    return clean, flip_labels(clean, T, classes=np.arange(T.shape[0]), random_state=seed)
+    K = T.shape[0]
+    clean = rng.integers(0, K, n)
+    noisy = flip_labels(clean, T, classes=np.arange(K), random_state=seed)
+    folds = np.array_split(np.random.default_rng(seed).permutation(n), 5)
+    return noisy, np.eye(K)[clean], np.full((K, K), 1.0 / K), folds
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -184,9 +188,7 @@ def test_cv_pools_symmetric_noise_and_improves_the_estimate(seed):
     # even spread; the held-out likelihood prefers to pool them, and the pooled estimate
     # is closer to the true T (mean absolute error of the entries).
     T = symmetric_transition_matrix(10, 0.6)
-    clean, noisy = _labels(T, 1200, seed)
-    proba, start = np.eye(10)[clean], np.full((10, 10), 0.1)
-    folds = np.array_split(np.random.default_rng(seed).permutation(1200), 5)
+    noisy, proba, start, folds = _known_clean_classes(T, 1200, seed)
     strength, scores = cv_prior_strength(noisy, proba, start, folds)
     assert strength >= 30 and scores.shape == (len(PRIOR_STRENGTHS),)
     pooled = em_transition_matrix(noisy, proba, start, prior_strength=strength)
@@ -198,9 +200,7 @@ def test_cv_pools_symmetric_noise_and_improves_the_estimate(seed):
 def test_cv_does_not_pool_pair_flips(seed):
     # 40% pair flips: each row's flips go to one class; spreading them is worse.
     T = pair_flip_transition_matrix(10, 0.4)
-    clean, noisy = _labels(T, 1200, seed)
-    proba, start = np.eye(10)[clean], np.full((10, 10), 0.1)
-    folds = np.array_split(np.random.default_rng(seed).permutation(1200), 5)
+    noisy, proba, start, folds = _known_clean_classes(T, 1200, seed)
     strength, _ = cv_prior_strength(noisy, proba, start, folds)
     assert strength <= 1.0
     pooled = em_transition_matrix(noisy, proba, start, prior_strength=strength)
