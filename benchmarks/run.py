@@ -281,7 +281,7 @@ def objective_of(est, X, y, C, kind, l1_ratio=0.0):
 
 
 PASSES = ("matmul", "matmul64", "rmatmul", "squared_rmatmul")
-GRAMS = ("weighted_gram", "kron_gram", "weighted_cross_gram")
+GRAMS = ("weighted_gram", "block_gram", "weighted_cross_gram")
 
 
 @contextlib.contextmanager

@@ -53,7 +53,7 @@ ABSTRACT = {  # the products every design must implement, with arguments of the 
     "rmatmul": lambda: (np.ones(N),), "squared_rmatmul": lambda: (np.ones(N),),
     "weighted_gram": lambda: (np.ones(N),), "weighted_cross_gram": lambda: (np.ones(N), [0]),
     "column_nnz": lambda: (),
-    "kron_gram": lambda: (np.ones((N, K)),),
+    "block_gram": lambda: (np.ones((N, K)), np.ones((N, K))),
     "take_rows": lambda: (np.arange(3),), "squared_norm_bound": lambda: (),
 }
 
@@ -208,14 +208,17 @@ def test_weighted_cross_gram(case, k, rows):
 
 @designs
 @pytest.mark.parametrize("intercept", [False, True])
-def test_kron_gram(case, intercept):
+def test_block_gram(case, intercept):
     design, X = _data(case)
-    V = np.random.default_rng(6).normal(size=(N, K))
+    rng = np.random.default_rng(6)
+    D, V = rng.uniform(size=(N, K)), rng.normal(size=(N, K))
     Xa = np.column_stack([X, np.ones(N)]) if intercept else X
-    B = np.array([np.kron(v, x) for v, x in zip(V, Xa)])  # row i: v_i (x) [x_i, 1]
-    out = design.kron_gram(V, intercept=intercept)
+    # sum_i (diag(D_i) - V_i V_i^T) (x) x_i x_i^T, sample by sample
+    blocks = [np.kron(np.diag(d) - np.outer(v, v), np.outer(x, x)) for d, v, x in zip(D, V, Xa)]
+    scale = sum(np.kron(np.diag(d) + np.abs(np.outer(v, v)), np.abs(np.outer(x, x))) for d, v, x in zip(D, V, Xa))
+    out = design.block_gram(D, V, intercept=intercept)
     assert out.dtype == np.float64 and out.shape == (K * Xa.shape[1],) * 2
-    _check(out, B.T @ B, np.abs(B).T @ np.abs(B), _fast_tol(design))
+    _check(out, np.sum(blocks, axis=0), scale, _fast_tol(design))
 
 
 @designs

@@ -344,7 +344,7 @@ def test_newton_cholesky_hessian_reuse_reaches_the_classical_solution(C):
 
     X, y = _badly_scaled()
     objective = LinearObjective(X, y, BinomialLoss(), C=C)
-    lazy = NewtonCholeskySolver(tol=1e-10)
+    lazy = NewtonCholeskySolver(tol=1e-10, reuse_min_work=0)
     classical = NewtonCholeskySolver(tol=1e-10, reuse_ratio=0.0)
     a = lazy.solve(objective, objective.zero_coef())
     b = classical.solve(objective, objective.zero_coef())
@@ -367,7 +367,7 @@ def test_newton_cholesky_reuse_on_multinomial_and_memory_across_c():
     for C in [0.05, 0.5, 5.0, 50.0]:
         objective = LinearObjective(X, Y, MultinomialLoss(), C=C)
         coef = objective.zero_coef() if coef is None else coef
-        lazy = NewtonCholeskySolver(tol=1e-10, memory=memory)
+        lazy = NewtonCholeskySolver(tol=1e-10, memory=memory, reuse_min_work=0)
         coef = lazy.solve(objective, coef).coef
         classical = NewtonCholeskySolver(tol=1e-10, reuse_ratio=0.0)
         np.testing.assert_allclose(coef, classical.solve(objective, objective.zero_coef()).coef, atol=1e-9)
@@ -381,6 +381,30 @@ def test_newton_cholesky_reuse_ratio_is_checked():
 
     with pytest.raises(ValueError, match="reuse_ratio"):
         NewtonCholeskySolver(reuse_ratio=1.0)
+    with pytest.raises(ValueError, match="reuse_min_work"):
+        NewtonCholeskySolver(reuse_min_work=-1.0)
+
+
+def test_newton_cholesky_small_problem_forms_a_hessian_every_step():
+    """Below reuse_min_work a Hessian formed in the fit is not kept: the classical steps, one Hessian each.
+
+    The same problem with the gate at 0 keeps Hessians (fewer of them, more
+    steps: the linear convergence of a kept Hessian); both reach the
+    classical iteration's solution.
+    """
+    from sklogloss.solvers import NewtonCholeskySolver
+
+    X, y = _badly_scaled()
+    objective = LinearObjective(X, y, BinomialLoss(), C=1.0)
+    assert objective.n_samples * objective.size ** 2 < 5e6  # the default gate
+    small = NewtonCholeskySolver(tol=1e-10)
+    kept = NewtonCholeskySolver(tol=1e-10, reuse_min_work=0)
+    classical = NewtonCholeskySolver(tol=1e-10, reuse_ratio=0.0)
+    a, b, c = (s.solve(objective, objective.zero_coef()) for s in (small, kept, classical))
+    assert small.n_hessians == a.n_iter == c.n_iter == classical.n_hessians
+    assert kept.n_hessians < small.n_hessians
+    for res in (a, b):
+        np.testing.assert_allclose(res.coef, c.coef, rtol=0, atol=1e-9 * max(1.0, np.abs(c.coef).max()))
 
 
 def test_carry_hessian_is_the_new_objectives_hessian():

@@ -93,8 +93,15 @@ class Design:
         """Non-zeros per column, ``(p,)`` int (``n_samples`` each for a dense X): the cost of products with columns."""
         raise NotImplementedError
 
-    def kron_gram(self, V, intercept=False):
-        """``B^T B`` for the rows ``b_i = v_i (x) [x_i, 1]`` (the trailing 1 only with ``intercept``)."""
+    def block_gram(self, D, V, intercept=False):
+        """``sum_i (diag(D_i) - V_i V_i^T) (x) x_i x_i^T`` with ``x_i = [x_i, 1]`` (the 1 only with ``intercept``).
+
+        ``D >= 0`` and ``V`` of shape ``(n, K)``: the Hessian of a loss whose
+        per-sample blocks are diagonal minus rank one (the multinomial), as
+        one ``(K m, K m)`` float64 matrix laid out as the objective's
+        coefficients (output-major: block ``(k, l)`` couples output ``k``
+        with output ``l``).
+        """
         raise NotImplementedError
 
     def take_rows(self, rows, dtype=None):

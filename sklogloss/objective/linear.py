@@ -589,11 +589,9 @@ class LinearObjective(Objective):
             H = self._gram_block(hess * self.sw, nonneg=fisher)
         elif factors is not None:
             # Per-sample blocks diag(d_i) - v_i v_i^T: K Gram matrices on the
-            # diagonal minus one Kronecker Gram for all blocks at once.
+            # diagonal minus one Kronecker Gram, in one pass (Design.block_gram).
             d, V = factors
-            H = -self.design.kron_gram(V * np.sqrt(self.sw)[:, None], self.fit_intercept)
-            for k in range(K):
-                H[k * m:(k + 1) * m, k * m:(k + 1) * m] += self._gram_block(d[:, k] * self.sw, nonneg=True)
+            H = self.design.block_gram(d * self.sw[:, None], V * np.sqrt(self.sw)[:, None], self.fit_intercept)
         else:
             H = np.empty((K * m, K * m))
             for k in range(K):

@@ -244,7 +244,10 @@ class NewtonCholeskySolver(NewtonSolver):
     and a step on the last Hessian costs a gradient where a new one costs a
     weighted Gram matrix. Otherwise, and after any shorter step, the next
     step forms a new one. The iteration converges to the same point, and as
-    closely (see :meth:`check_convergence`).
+    closely (see :meth:`check_convergence`). On small problems, where a
+    Hessian costs less than the rest of a step (``n_samples * size**2``
+    below ``reuse_min_work``), every step forms one: a kept Hessian's linear
+    convergence would take more steps than the Hessians it saves.
 
     Parameters
     ----------
@@ -261,6 +264,13 @@ class NewtonCholeskySolver(NewtonSolver):
         the gradient alone (the classical iteration, without the memory).
         Only for a convex objective with its full Hessian (not on a row
         sample, whose estimate is corrected by BFGS).
+    reuse_min_work : float, default=5e6
+        Keep a Hessian formed in this fit only when ``n_samples * size**2``
+        (the multiply-adds of the weighted Gram matrix, up to a constant) is
+        at least this. Below it a Hessian costs less than a step's gradient,
+        line search and Python (a few hundred microseconds), and the
+        classical iteration takes fewer steps. A Hessian carried in by
+        ``memory`` is used whatever the size.
     memory : HessianMemory or None, default=None
         Start from the Hessian a previous fit of the same data left in it
         (carried to this objective's ``C``), and leave the last one formed
@@ -295,13 +305,16 @@ class NewtonCholeskySolver(NewtonSolver):
     requires = frozenset({"hessian"})
 
     def __init__(self, tol=1e-6, max_iter=None, verbose=0, hessian_rows="auto", random_state=0, reuse_ratio=0.1,
-                 memory=None, memory_key=0):
+                 memory=None, memory_key=0, reuse_min_work=5e6):
         super().__init__(tol=tol, max_iter=max_iter, verbose=verbose)
         self.hessian_rows = hessian_rows
         self.random_state = random_state
         if not 0 <= reuse_ratio < 1:
             raise ValueError(f"reuse_ratio must be in [0, 1); got {reuse_ratio!r}.")
         self.reuse_ratio = float(reuse_ratio)
+        if not reuse_min_work >= 0:
+            raise ValueError(f"reuse_min_work must be a number >= 0; got {reuse_min_work!r}.")
+        self.reuse_min_work = float(reuse_min_work)
         self.memory = memory
         self.memory_key = memory_key
         #: Hessians formed by the last solve (not counting a carried one).
@@ -329,6 +342,8 @@ class NewtonCholeskySolver(NewtonSolver):
         self.null_basis = objective.null_space()
         # Reuse (and the memory) only where the Hessian is the full problem's and the objective convex.
         self.lazy = self.hess_obj is objective and objective.convex and self.reuse_ratio > 0
+        # Whether a Hessian formed here may be kept (a carried one always may).
+        self.reuse_formed = self.lazy and objective.n_samples * float(objective.size) ** 2 >= self.reuse_min_work
         self.hessian, self.factor, self.t, self.n_hessians, self.hessian_coef = None, None, 1.0, 0, None
         self.keep = False
         self.refinements, self.refined_from = 0, None
@@ -352,7 +367,8 @@ class NewtonCholeskySolver(NewtonSolver):
         # A good unit step on this Hessian: reduced max|grad| at least 1 / reuse_ratio-fold
         # (a carried Hessian, before any step, counts as good).
         self.keep = (self.lazy and self.factor is not None and self.t == 1 and not self.rounding_step
-                     and gmax <= self.reuse_ratio * self.grad_max)
+                     and gmax <= self.reuse_ratio * self.grad_max
+                     and (self.reuse_formed or self.n_hessians == 0))
 
     def _factorise(self):
         """Set ``factor``: the Cholesky factor of the deflated Hessian, or None if it is not definite."""
