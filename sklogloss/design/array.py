@@ -309,7 +309,7 @@ class ArrayDesign(Design):
                 for j in range(K):
                     W = sp.csr_matrix((XsT.data * D2[rows, j][XsT.indices], XsT.indices, XsT.indptr),
                                       shape=XsT.shape)
-                    out[j] = (W @ Xr).toarray()
+                    (W @ Xr).toarray(out=out[j])  # densified in place (no copy of the block)
                 return out
 
             parts = parallel_map(part, self.sparse_blocks(self.X))

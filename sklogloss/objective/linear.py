@@ -704,7 +704,12 @@ class LinearObjective(Objective):
         out = np.zeros((self.n_outputs, rows.size, columns.size))
         if np.any(col_w) and np.any(row_w):
             block = self.design.weighted_cross_gram(D, columns[col_w], rows=rows[row_w] if square else None)
-            out[np.ix_(np.arange(self.n_outputs), row_w, col_w)] = block
+            n_row, n_col = int(row_w.sum()), int(col_w.sum())
+            if row_w[:n_row].all() and col_w[:n_col].all():
+                # The weights first (the intercept, if asked for, last): a slice, not a fancy index.
+                out[:, :n_row, :n_col] = block
+            else:
+                out[np.ix_(np.arange(self.n_outputs), row_w, col_w)] = block
         # The L2 term on the penalised diagonal: where a row is the same weight as a column
         # (row index columns[c] when rows are every coefficient, c itself for the principal block).
         c = np.flatnonzero(col_w)

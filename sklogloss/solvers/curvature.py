@@ -70,7 +70,8 @@ def cholesky_factor(H):
     """
     H = np.asarray(H, dtype=np.float64)
     potrf = scipy.linalg.lapack.get_lapack_funcs("potrf", (H,))
-    factor, info = potrf(H, lower=0, clean=0)
+    # A C-ordered H is passed as H.T (Fortran-ordered, the same symmetric matrix): no copy.
+    factor, info = potrf(H.T if H.flags.c_contiguous and not H.flags.f_contiguous else H, lower=0, clean=0)
     return factor if info == 0 else None
 
 
@@ -157,7 +158,7 @@ def deflate(H, null_basis):
     """
     if null_basis.shape[1] == 0:
         return H
-    c = max(float(np.mean(np.diag(H))), np.finfo(float).tiny)
+    c = max(float(np.trace(H)) / len(H), np.finfo(float).tiny)
     return H + c * (null_basis @ null_basis.T)
 
 

@@ -8,7 +8,6 @@ instance ``LogisticClassifier(n_jobs=...)``, which runs one fit per thread)
 gets single-threaded fits.
 """
 
-import contextlib
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -43,8 +42,7 @@ def blas_threads():
 _SINGLE = threading.local()
 
 
-@contextlib.contextmanager
-def single_threaded_blas():
+class single_threaded_blas:
     """Context manager limiting BLAS to one thread.
 
     For small dense kernels (Cholesky of a few hundred rows, Gram matrices of
@@ -52,21 +50,35 @@ def single_threaded_blas():
     the work (docs/performance.rst has the measurements). The controller is
     created once; entering the context only sets the thread count, and
     entering it again inside itself (a solver's Cholesky within a solver
-    context that is already single-threaded) does nothing.
+    context that is already single-threaded) does nothing (a class, not a
+    generator: a nested entry costs a fraction of a microsecond, and small
+    fits enter it several times per Newton step).
+
+    Examples
+    --------
+    >>> from sklogloss.utils._threads import blas_threads, single_threaded_blas
+    >>> with single_threaded_blas():
+    ...     blas_threads()
+    1
     """
-    if getattr(_SINGLE, "depth", 0):
-        _SINGLE.depth += 1
-        try:
-            yield
-        finally:
-            _SINGLE.depth -= 1
-        return
-    with blas_controller().limit(limits=1, user_api="blas"):
-        _SINGLE.depth = 1
-        try:
-            yield
-        finally:
-            _SINGLE.depth = 0
+
+    __slots__ = ("_limiter",)
+
+    def __enter__(self):
+        depth = getattr(_SINGLE, "depth", 0)
+        self._limiter = None
+        if depth == 0:
+            self._limiter = blas_controller().limit(limits=1, user_api="blas")
+            self._limiter.__enter__()
+        _SINGLE.depth = depth + 1
+        return self
+
+    def __exit__(self, *exc):
+        _SINGLE.depth -= 1
+        if self._limiter is not None:
+            limiter, self._limiter = self._limiter, None
+            limiter.__exit__(*exc)
+        return False
 
 
 def _forget_executor():
