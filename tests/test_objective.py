@@ -42,6 +42,25 @@ def test_gradient_hessian_against_finite_differences(multi, fit_intercept):
 
 
 @pytest.mark.parametrize("multi", [False, True])
+@pytest.mark.parametrize("offset", [False, True])
+def test_line_derivative_is_the_slope_along_the_step(multi, offset):
+    """From the scores alone: the derivative of t -> f(coef + t step), by a finite difference and grad . step."""
+    X, y, loss, sw = _problem(multi)
+    off = np.random.default_rng(3).normal(size=(60, 3) if multi else 60) if offset else None
+    obj = LinearObjective(X, y, loss, sample_weight=sw, C=0.7, offset=off)
+    rng = np.random.default_rng(4)
+    coef, step = rng.normal(scale=0.5, size=obj.size), rng.normal(size=obj.size)
+    raw, raw_step = obj.linear_predictor(coef), obj.linear_predictor(step)
+    for t in (0.0, 0.7):
+        slope = obj.line_derivative(coef + t * step, step, raw + t * raw_step, raw_step,
+                                    state=obj.loss_state(coef + t * step, raw + t * raw_step)[1])
+        assert slope == pytest.approx(obj.gradient(coef + t * step) @ step, rel=1e-12)
+        assert slope == pytest.approx(five_point(lambda s: obj.loss(coef + s[0] * step), np.array([t]), 1e-3)[0],
+                                      rel=1e-7)
+    assert "line_derivative" in obj.provides
+
+
+@pytest.mark.parametrize("multi", [False, True])
 @pytest.mark.parametrize("weights", ["equal", "none", "varied"])
 def test_equal_weights_scale_the_sums_and_give_the_same_derivatives(multi, weights):
     # Equal weights are applied to the row sums, not row by row (LinearObjective._uniform_weight):

@@ -22,6 +22,9 @@ Capabilities
     :meth:`Objective.row_subset`: the same objective on a row sample.
 ``"lipschitz"``
     :meth:`Objective.lipschitz`: a bound of the gradient's Lipschitz constant.
+``"line_derivative"``
+    :meth:`Objective.line_derivative`: the derivative along a line from the
+    scores, without a pass over X (line searches that extrapolate).
 ``"bounds"``
     ``bounds()``: box constraints on ``coef`` (a list of ``(lower, upper)``),
     which the solver must honour (the split weights of
@@ -120,6 +123,16 @@ class Objective(ABC):
     def gradient(self, coef, raw=None, state=None):
         """Gradient of the smooth part."""
         return self.loss_gradient(coef, raw)[1]
+
+    def line_derivative(self, coef, step, raw, raw_step, state=None):
+        """``d/dt f(coef + t step)`` at ``t = 0``, from the scores: capability ``"line_derivative"``.
+
+        ``raw`` is ``linear_predictor(coef)`` and ``raw_step`` is
+        ``linear_predictor(step)``, the change of the scores per unit ``t``
+        (the scores at ``coef + t step`` are ``raw + t raw_step``); ``state``
+        as for :meth:`gradient`. No pass over X.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not provide 'line_derivative'.")
 
     def hessian_block_columns(self, coef, columns, raw=None, state=None, square=False):
         """Columns ``columns`` (indices in ``0..n_dof - 1``) of each output's diagonal Hessian block.

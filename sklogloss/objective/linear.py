@@ -239,7 +239,8 @@ class LinearObjective(Objective):
         self.l1_strength = self.alpha * self.l1_ratio
         self.checks_scores = self.design.dtype != np.float64  # see Objective.checks_scores
         self.convex = bool(loss.convex)
-        self.provides = frozenset({"hessian", "hessp", "hessian_diagonal", "row_subset", "block_columns"}
+        self.provides = frozenset({"hessian", "hessp", "hessian_diagonal", "row_subset", "block_columns",
+                                   "line_derivative"}
                                   | ({"lipschitz"} if loss.hessian_bound is not None else set()))
 
     def _check_offset(self, offset, n):
@@ -553,6 +554,33 @@ class LinearObjective(Objective):
             raw = self.linear_predictor(coef)
         G = self.loss_fn.gradient(self.y, self._scores(raw), state=state)
         return self._grad_from_unweighted(coef, G)
+
+    def line_derivative(self, coef, step, raw, raw_step, state=None):
+        """``d/dt f(coef + t step)`` at ``t = 0`` from the scores (see :meth:`Objective.line_derivative`).
+
+        The weighted per-sample gradient's inner product with ``raw_step``
+        plus the L2 term's ``l2 W . W_step``: the directional derivative
+        ``grad . step``, at the cost of a loss evaluation.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklogloss.losses import BinomialLoss
+        >>> from sklogloss.objective import LinearObjective
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.normal(size=(40, 3))
+        >>> obj = LinearObjective(X, (X[:, 0] > 0).astype(float), BinomialLoss())
+        >>> coef, step = rng.normal(size=4), rng.normal(size=4)
+        >>> slope = obj.line_derivative(coef, step, obj.linear_predictor(coef), obj.linear_predictor(step))
+        >>> bool(np.isclose(slope, obj.gradient(coef) @ step))
+        True
+        """
+        G = self.loss_fn.gradient(self.y, self._scores(raw), state=state)
+        raw_step = _f64(np.asarray(raw_step))
+        per_sample = G * raw_step if G.ndim == 1 else np.einsum("ij,ij->i", G, raw_step)
+        W, _ = self.unpack(coef)
+        S, _ = self.unpack(step)
+        return self._weighted_sum(per_sample) + self.l2_strength * float(np.vdot(W, S))
 
     # ------------------------------------------------------------- Hessians
     def _gram_block(self, d, nonneg):

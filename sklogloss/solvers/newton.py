@@ -130,9 +130,13 @@ class NewtonSolver(Solver, ABC):
         """Move ``coef``, ``raw`` and ``value`` along ``step``; return False if stuck.
 
         Also sets ``known_state`` (the loss's state at the new point) and
-        ``known_grad`` (its gradient, when the gradient test computed it), and
+        ``known_grad`` (its gradient, when the gradient test computed it),
         ``rounding_step`` when the step was accepted on the gradient test
-        alone (the change of the objective was below its resolution).
+        alone (the change of the objective was below its resolution), and
+        ``line``: ``(coef, raw, step, raw_step, slope)`` of the search (its
+        start, the direction taken, the scores' change along it and the
+        slope there), for :meth:`NewtonCholeskySolver.line_search` to go on
+        along the same line.
         """
         obj, step = self.obj, self.step
         slope = float(np.dot(self.grad, step))
@@ -147,6 +151,7 @@ class NewtonSolver(Solver, ABC):
             slope = float(np.dot(self.grad, step))
         raw_step = obj.linear_predictor(step)
         coef, raw = self.coef, self.raw
+        self.line = (coef, raw, step, raw_step, slope)
 
         def value_at(t):
             c = coef + t * step
@@ -271,6 +276,10 @@ class NewtonCholeskySolver(NewtonSolver):
         line search and Python (a few hundred microseconds), and the
         classical iteration takes fewer steps. A Hessian carried in by
         ``memory`` is used whatever the size.
+    extrapolate : float in [0, 1), default=0.25
+        Go past an accepted unit step while the slope there is more than
+        this share of the slope at the start (see :meth:`line_search`); 0
+        never does (the classical search).
     memory : HessianMemory or None, default=None
         Start from the Hessian a previous fit of the same data left in it
         (carried to this objective's ``C``), and leave the last one formed
@@ -305,7 +314,7 @@ class NewtonCholeskySolver(NewtonSolver):
     requires = frozenset({"hessian"})
 
     def __init__(self, tol=1e-6, max_iter=None, verbose=0, hessian_rows="auto", random_state=0, reuse_ratio=0.1,
-                 memory=None, memory_key=0, reuse_min_work=5e6):
+                 memory=None, memory_key=0, reuse_min_work=5e6, extrapolate=0.25):
         super().__init__(tol=tol, max_iter=max_iter, verbose=verbose)
         self.hessian_rows = hessian_rows
         self.random_state = random_state
@@ -315,6 +324,9 @@ class NewtonCholeskySolver(NewtonSolver):
         if not reuse_min_work >= 0:
             raise ValueError(f"reuse_min_work must be a number >= 0; got {reuse_min_work!r}.")
         self.reuse_min_work = float(reuse_min_work)
+        if not 0 <= extrapolate < 1:
+            raise ValueError(f"extrapolate must be in [0, 1); got {extrapolate!r}.")
+        self.extrapolate = float(extrapolate)
         self.memory = memory
         self.memory_key = memory_key
         #: Hessians formed by the last solve (not counting a carried one).
@@ -369,6 +381,54 @@ class NewtonCholeskySolver(NewtonSolver):
         self.keep = (self.lazy and self.factor is not None and self.t == 1 and not self.rounding_step
                      and gmax <= self.reuse_ratio * self.grad_max
                      and (self.reuse_formed or self.n_hessians == 0))
+
+    def line_search(self):
+        """The Armijo search from a unit step, then past it while the objective still falls steeply.
+
+        Far from the optimum (unscaled features, weights that must grow)
+        Newton's unit step often stops well short of the minimum along its
+        direction: the slope there is still a large share of the slope at
+        the start. When it is more than ``extrapolate`` (a quarter) of it,
+        the search goes on along the same line by secant steps on the slope
+        (at most four, each at most four times the last), for as long as
+        the objective falls, until the slope is within that share. Each
+        trial costs a loss and a slope from the scores already carried
+        (:meth:`~sklogloss.objective.LinearObjective.line_derivative`), no
+        pass over X: a step saved costs a Hessian. Near the optimum the unit
+        step is Newton's and its slope vanishes, so the quadratic
+        convergence is untouched. Only with the exact Hessian of a convex
+        objective that provides ``"line_derivative"``, and after a step
+        solved by Cholesky (not the pseudo-inverse step of a singular
+        Hessian: separable data, whose weights grow without a minimum along
+        the line).
+        """
+        if not super().line_search():
+            return False
+        if not (self.t == 1 and not self.rounding_step and self.extrapolate > 0 and self.hess_obj is self.obj
+                and self.factor is not None and self.obj.convex and "line_derivative" in self.obj.provides):
+            return True
+        obj = self.obj
+        coef0, raw0, step, raw_step, slope = self.line
+        d1 = obj.line_derivative(self.coef, step, self.raw, raw_step, state=self.known_state)
+        if not d1 < self.extrapolate * slope:
+            return True
+        (t0, d0), (t1, d1) = (0.0, slope), (1.0, d1)
+        best_t, best_value, best = 1.0, self.value, None
+        for _ in range(4):
+            t2 = min(t1 - d1 * (t1 - t0) / (d1 - d0), 4 * t1) if d1 > d0 else 4 * t1
+            c, r = coef0 + t2 * step, raw0 + t2 * raw_step
+            value, state = obj.loss_state(c, r)
+            if not value < best_value:
+                break
+            best_t, best_value, best = t2, value, (c, r, state)
+            d2 = obj.line_derivative(c, step, r, raw_step, state=state)
+            if abs(d2) <= -self.extrapolate * slope:
+                break
+            (t0, d0), (t1, d1) = (t1, d1), (t2, d2)
+        if best is not None:
+            self.coef, self.raw, self.known_state = best
+            self.value, self.known_grad, self.t = best_value, None, best_t
+        return True
 
     def _factorise(self):
         """Set ``factor``: the Cholesky factor of the deflated Hessian, or None if it is not definite."""
