@@ -59,6 +59,8 @@ def cholesky_factor(H):
     """The upper Cholesky factor of ``H`` (LAPACK ``potrf``), or None if ``H`` is not positive definite.
 
     Its lower triangle is left as it was (pass it only to :func:`factor_solve`).
+    ``H`` must be symmetric: which of its triangles is read depends on its
+    memory order (a C-ordered ``H`` is passed to LAPACK as ``H.T``).
 
     Examples
     --------
