@@ -82,6 +82,7 @@ def test_schur_preconditioner_is_the_block_ldl_with_the_diagonal_schur_complemen
     m = obj.n_dof
     S, L = pre.S, pre.L
     assert m - 1 in S and len(S) == 7  # the intercept and six weights
+    assert pre.block_inverse is None  # coupled with L: the block LDL^T's four products
     r = rng.normal(size=obj.size)
     z = pre(r)
     for k, schur in enumerate(pre.schur):
@@ -276,6 +277,7 @@ def test_blank_columns_go_to_L_and_the_blocks_stay_exact():
     pre.update(coef, obj.linear_predictor(coef))
     m = obj.n_dof
     assert set(pre.L) == {2, 7} and pre.S.size == m - 2
+    assert pre.block_inverse is not None  # S uncoupled from L: one product per application
     H = obj.gradient_hessian(coef)[1]
     for k in range(3):
         block = slice(k * m, (k + 1) * m)

@@ -392,6 +392,7 @@ class SchurJacobi:
         self.sample = None
         self.sample_diag = None  # the sample's diagonal when M came from it (see update)
         self.n_computed = 0
+        self.block_inverse = None  # A_SS^{-1} when S is uncoupled from L (see update)
         self.cost_products, self.products_at = 0.0, 0
 
     def update(self, coef, raw, state=None, products=None):
@@ -497,6 +498,10 @@ class SchurJacobi:
         W = np.matmul(inverse, cols[:, L, :].transpose(0, 2, 1))
         schur = diag[:, L] - np.einsum("kij,kij->kj", W, W)
         self.inverse, self.coupling = inverse, W
+        # S uncoupled from L (L empty or only blank columns: digits): M is A_SS on S and the
+        # diagonal on L, and A_SS^{-1} = C^{-T} C^{-1} formed once makes each application one
+        # batched product instead of two triangular ones (13 against 67 microseconds on digits).
+        self.block_inverse = None if np.any(W) else np.matmul(inverse.transpose(0, 2, 1), inverse)
         self.schur = np.maximum(schur, np.maximum(floor, 1e-12 * diag[:, L]))
         self.S, self.L = S, L
         self.n_computed += 1
@@ -511,6 +516,10 @@ class SchurJacobi:
         K, m = self.obj.n_outputs, self.obj.n_dof
         R = r.reshape(K, m)
         Z = np.empty((K, m))
+        if self.block_inverse is not None:  # S uncoupled from L (see update)
+            Z[:, self.S] = np.matmul(self.block_inverse, R[:, self.S, None])[:, :, 0]
+            Z[:, self.L] = R[:, self.L] / self.schur
+            return Z.ravel()
         u = np.matmul(self.inverse, R[:, self.S, None])  # (K, |S|, 1)
         if self.L.size:
             zL = (R[:, self.L] - np.matmul(self.coupling.transpose(0, 2, 1), u)[:, :, 0]) / self.schur
