@@ -150,15 +150,7 @@ class NewtonSolver(Solver, ABC):
             step = obj.round_coef(-self.grad)
             slope = float(np.dot(self.grad, step))
         raw_step = obj.linear_predictor(step)
-        coef, raw = self.coef, self.raw
-        self.line = (coef, raw, step, raw_step, slope)
-
-        def value_at(t):
-            c = coef + t * step
-            r = raw_step * t  # raw + t * raw_step with one (n, K) allocation
-            r += raw
-            value, loss_state = obj.loss_state(c, r)
-            return value, [c, r, None, loss_state]
+        self.line = (self.coef, self.raw, step, raw_step, slope)
 
         def grad_l1_at(t, state):
             # kept for the next iteration
@@ -168,7 +160,7 @@ class NewtonSolver(Solver, ABC):
         # The scores along the step are float64 whatever X's dtype: the change
         # of f between two points of the line is resolved to float64 precision.
         t, value, state = armijo_backtracking(
-            value_at, self.value, slope, grad_l1_at=grad_l1_at,
+            self.point_on_line, self.value, slope, grad_l1_at=grad_l1_at,
             grad_l1=float(np.abs(self.grad).sum()))
         if t is None:
             return False
@@ -178,6 +170,19 @@ class NewtonSolver(Solver, ABC):
         self.value = value
         self.t = abs(t)
         return True
+
+    def point_on_line(self, t):
+        """``(value, [coef, raw, None, state])`` at ``t`` along the current ``line`` (no pass over X).
+
+        The scores are ``raw + t * raw_step``, in float64 whatever X's dtype;
+        ``state`` is the loss's there (see ``LinearObjective.loss_state``).
+        """
+        coef, raw, step, raw_step, _ = self.line
+        c = coef + t * step
+        r = raw_step * t  # raw + t * raw_step with one (n, K) allocation
+        r += raw
+        value, loss_state = self.obj.loss_state(c, r)
+        return value, [c, r, None, loss_state]
 
     # -- driver --------------------------------------------------------------
     def solve(self, objective, coef0):
@@ -408,7 +413,7 @@ class NewtonCholeskySolver(NewtonSolver):
                 and self.factor is not None and self.obj.convex and "line_derivative" in self.obj.provides):
             return True
         obj = self.obj
-        coef0, raw0, step, raw_step, slope = self.line
+        _, _, step, raw_step, slope = self.line
         d1 = obj.line_derivative(self.coef, step, self.raw, raw_step, state=self.known_state)
         if not d1 < self.extrapolate * slope:
             return True
@@ -416,8 +421,7 @@ class NewtonCholeskySolver(NewtonSolver):
         best_t, best_value, best = 1.0, self.value, None
         for _ in range(4):
             t2 = min(t1 - d1 * (t1 - t0) / (d1 - d0), 4 * t1) if d1 > d0 else 4 * t1
-            c, r = coef0 + t2 * step, raw0 + t2 * raw_step
-            value, state = obj.loss_state(c, r)
+            value, (c, r, _, state) = self.point_on_line(t2)
             if not value < best_value:
                 break
             best_t, best_value, best = t2, value, (c, r, state)
