@@ -196,3 +196,22 @@ def test_dask_block_without_weight_is_dropped(client, no_gather):
     model = LogisticClassifier(C=1.0).fit(_dask(X), _dask(y2), sample_weight=_dask(sw))
     assert_allclose(model.coef_, reference.coef_, atol=1e-6)
     assert_allclose(model.intercept_, reference.intercept_, atol=1e-6)
+
+
+@pytest.mark.parametrize("estimator", [SoftmaxClassifier(), LogisticClassifier(),
+                                       LogisticClassifier(adversarial_epsilon=0.1)],
+                         ids=["softmax", "logistic", "adversarial"])
+def test_worker_blocks_keep_no_float32_copy(estimator):
+    # A small in-memory X keeps a float32 copy for approximate products; a worker's row
+    # block must not (its memory holds X's blocks and nothing of their size).
+    from sklogloss.estimators._distributed import _block_objectives
+
+    X, y2, y3, _ = _data(n=500)
+    y = y3 if isinstance(estimator, SoftmaxClassifier) else y2
+    estimator._targets = estimator._target_encoder()
+    estimator._targets.fit(y)
+    for objective in _block_objectives(estimator, X, y, None):
+        linear = getattr(objective, "base", objective)  # (the adversarial objective wraps one)
+        grad, hessp = linear.gradient_hessp(linear.zero_coef(), approximate=True)
+        hessp(np.ones(grad.size))
+        assert linear.design._X32 is None and linear.design.approximate_X() is None

@@ -157,6 +157,51 @@ def test_rmatmul(case, k):
 
 @designs
 @outputs
+def test_approximate_products(case, k):
+    # approximate=True: within float32 accuracy of the exact product, in the layout of matmul.
+    design, X = _data(case)
+    rng = np.random.default_rng(11)
+    W, G = _vec(rng, P, k), _vec(rng, N, k)
+    out = design.matmul(W, approximate=True)
+    assert out.dtype in (np.float32, design.dtype)
+    if W.ndim == 2:
+        assert out.flags.f_contiguous if design.score_order == "F" else out.flags.c_contiguous
+    _check(out, X @ W, np.abs(X) @ np.abs(W), FLOAT32)
+    back = design.rmatmul(G, approximate=True)
+    assert back.dtype == np.float64
+    _check(back, X.T @ G, np.abs(X).T @ np.abs(G), FLOAT32)
+
+
+def test_approximate_products_of_a_small_float64_x_are_float32_on_one_copy():
+    X = np.random.default_rng(0).normal(size=(N, P))
+    design = ArrayDesign(X)
+    assert design.matmul(np.ones(P)).dtype == np.float64  # the exact product is untouched
+    X32 = design.approximate_X()
+    assert X32.dtype == np.float32 and X32.shape == X.shape and X32 is design.approximate_X()
+    assert design.matmul(np.ones((P, K)), approximate=True).dtype == np.float32
+    # rounding X to float32 is the only error of the product (a float32 product of float32 values)
+    W = np.random.default_rng(1).normal(size=(P, K)).astype(np.float32).astype(np.float64)
+    assert_array_equal(design.matmul(W, approximate=True), (W.astype(np.float32).T @ X32.T).T)
+    # every row in float32 (the Schur preconditioner's sample of a small X) is that same copy
+    assert design.take_rows(np.arange(N), dtype=np.float32).X is X32
+    assert design.take_rows(np.arange(N)[::-1], dtype=np.float32).X is not X32
+
+
+@pytest.mark.parametrize("make", [
+    lambda X: ArrayDesign(X, approximate_entries=N * P - 1),  # above the limit
+    lambda X: ArrayDesign(X, approximate_entries=0),  # a distributed fit's row block
+    lambda X: ArrayDesign(X.astype(np.float32)),  # already float32
+    lambda X: ArrayDesign(sp.csr_matrix(X)),  # sparse
+], ids=["large", "disabled", "float32", "csr"])
+def test_no_float32_copy_where_it_is_not_allowed(make):
+    design = make(np.random.default_rng(0).normal(size=(N, P)))
+    assert design.approximate_X() is None
+    W = np.ones((P, K))
+    assert design.matmul(W, approximate=True).dtype == design.dtype
+
+
+@designs
+@outputs
 def test_squared_rmatmul(case, k):
     design, X = _data(case)
     D = np.abs(_vec(np.random.default_rng(4), N, k))

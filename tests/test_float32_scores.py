@@ -24,8 +24,8 @@ class DriftingDesign(ArrayDesign):
         super().__init__(X, **kwargs)
         self.error = 1.0 + rel * np.random.default_rng(0).uniform(-1, 1, size=X.shape[0])
 
-    def matmul(self, W):
-        out = super().matmul(W)
+    def matmul(self, W, approximate=False):
+        out = super().matmul(W, approximate=approximate)
         return out * self.error.astype(out.dtype).reshape((-1,) + (1,) * (out.ndim - 1))
 
     def take_rows(self, rows, dtype=None):

@@ -296,3 +296,43 @@ def test_threaded_sparse_products_equal_the_single_threaded_ones(dtype):
         single = ArrayDesign(X)
     single.min_nnz_per_thread = 1000
     assert single.n_threads == 1 and single.sparse_blocks(X) == [(slice(0, 3000), X)]
+
+
+@pytest.mark.parametrize("multi", [False, True])
+def test_approximate_hessp_is_the_hessian_product_to_float32_accuracy(multi):
+    # On a small float64 X the approximate products run on a float32 copy: within float32
+    # rounding of H v, and the gradient that comes with them is the exact one.
+    X, y, loss, sw = _problem(multi, n=300)
+    obj = LinearObjective(X, y, loss, sample_weight=sw, C=0.7)
+    assert "approximate_hessp" in obj.provides and obj.design.approximate_X() is not None
+    coef = np.random.default_rng(1).normal(scale=0.5, size=obj.size)
+    grad, H = obj.gradient_hessian(coef)
+    g_approx, hessp = obj.gradient_hessp(coef, approximate=True)
+    np.testing.assert_array_equal(g_approx, obj.gradient_hessp(coef)[0])
+    np.testing.assert_allclose(g_approx, grad, rtol=1e-13, atol=1e-15)
+    for seed in range(3):
+        v = np.random.default_rng(seed).normal(size=obj.size)
+        err = np.abs(hessp(v) - H @ v).max()
+        assert 0 < err <= 1e-5 * np.abs(H @ v).max()  # float32, not float64, arithmetic
+        np.testing.assert_allclose(obj.gradient_hessp(coef)[1](v), H @ v, rtol=1e-11, atol=1e-13)
+
+
+@pytest.mark.parametrize("square", [False, True])
+def test_block_columns_where_every_sample_has_the_same_curvature(square):
+    # At the null model (every score the same) the K blocks are one weighted Gram scaled
+    # per output; with unequal sample weights they must still be the Hessian's blocks.
+    X, y, loss, sw = _problem(True, n=80)
+    obj = LinearObjective(X, y, loss, sample_weight=sw, C=0.4)
+    K, m = obj.n_outputs, obj.n_dof
+    coef = obj.zero_coef()
+    coef.reshape(K, m)[:, -1] = [0.3, -0.2, 0.5]  # intercepts only: equal scores on every row
+    H = obj.gradient_hessian(coef)[1]
+    columns = [4, 1, 5]  # a weight, another, the intercept
+    shapes, product = [], obj.design.weighted_cross_gram
+    obj.design.weighted_cross_gram = lambda D, *args, **kwargs: shapes.append(D.shape) or product(D, *args, **kwargs)
+    blocks = obj.hessian_block_columns(coef, columns, square=square)
+    assert shapes == [(80,)]  # one product for the K outputs
+    for k in range(K):
+        block = H[k * m:(k + 1) * m, k * m:(k + 1) * m]
+        expected = block[np.ix_(columns, columns)] if square else block[:, columns]
+        np.testing.assert_allclose(blocks[k], expected, rtol=1e-12, atol=1e-15)

@@ -308,3 +308,35 @@ def test_products_pay_for_a_recomputation_before_the_next():
     assert pre.n_computed == 2  # paid for, and moved: recomputed
     pre.update(coef, obj.linear_predictor(coef))  # no count: the change test alone
     assert pre.n_computed == 3
+
+
+@pytest.mark.parametrize("C", [0.01, 10.0])
+def test_newton_cg_with_float32_products_on_a_small_dense_x_reaches_sklearn_objective(C):
+    """Digits: the Hessian-vector products run on the float32 copy of X; the optimum is still float64's."""
+    from sklearn.datasets import load_digits
+    from sklearn.preprocessing import StandardScaler
+
+    from sklogloss.design import ArrayDesign
+
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X[:900])
+    y = y[:900]
+    Y = np.eye(10)[y]
+    fits = {}
+    for entries in (ArrayDesign.approximate_entries, 0):
+        design = ArrayDesign(X, approximate_entries=entries)
+        obj = LinearObjective(design, Y, MultinomialLoss(), C=C)
+        res = NewtonCGSolver(tol=1e-8).solve(obj, obj.zero_coef())
+        assert res.converged
+        # the fit's products asked for the copy (made on first use) only where it is allowed
+        assert (design._X32 is not None) == (entries > 0)
+        fits[entries] = (obj.user_objective(res.coef), res.coef, res.n_iter)
+    sk = LogisticRegression(C=C, tol=1e-12, max_iter=100_000).fit(X, y)
+    sk_coef = np.hstack([sk.coef_, sk.intercept_[:, None]]).ravel()
+    obj = LinearObjective(X, Y, MultinomialLoss(), C=C)
+    reference = obj.user_objective(sk_coef)
+    (f32, coef32, steps32), (f64, coef64, steps64) = fits[ArrayDesign.approximate_entries], fits[0]
+    assert (f32 - reference) / abs(reference) <= 1e-8
+    assert abs(f32 - f64) / abs(f64) <= 1e-10
+    np.testing.assert_allclose(coef32, coef64, atol=1e-5)
+    assert steps32 <= steps64 + 1  # float32 directions cost no Newton steps

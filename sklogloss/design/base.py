@@ -54,19 +54,25 @@ class Design:
         """
         raise NotImplementedError
 
-    def matmul(self, W):
-        """``X @ W`` for ``W`` of shape ``(p,)`` or ``(p, K)``, in X's dtype, in ``score_order``."""
+    def matmul(self, W, approximate=False):
+        """``X @ W`` for ``W`` of shape ``(p,)`` or ``(p, K)``, in X's dtype, in ``score_order``.
+
+        ``approximate=True``: a product for a Hessian-vector product, which may
+        be computed in float32 (and returned so) whatever X's dtype.
+        """
         raise NotImplementedError
 
     def matmul64(self, W):
         """``X @ W`` in float64 arithmetic whatever X's dtype (the exact scores of float64 weights)."""
         raise NotImplementedError
 
-    def rmatmul(self, G, exact=None):
+    def rmatmul(self, G, exact=None, approximate=False):
         """``X.T @ G`` for ``G`` of shape ``(n,)`` or ``(n, K)``, float64.
 
         ``exact=False`` allows sums in X's dtype (Hessian-vector products);
-        ``None`` means ``float64_sums``.
+        ``None`` means ``float64_sums``. ``approximate=True`` allows float32
+        arithmetic whatever X's dtype (Hessian-vector products; implies
+        ``exact=False``).
         """
         raise NotImplementedError
 

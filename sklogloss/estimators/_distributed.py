@@ -24,6 +24,7 @@ import copy
 
 import numpy as np
 
+from ..design import ArrayDesign
 from ..design.dask import DaskDesign, dask_client
 from ..objective.adversarial import AdversarialObjective
 from ..objective.blocks import BlockSumObjective
@@ -139,7 +140,15 @@ def _block_objectives(estimator, X, y, sw):
     sw = _block_weights(sw, X.shape[0])
     if not sw.sum() > 0:
         return None
-    return estimator._build_objectives(X, Y, sw)
+    objectives = estimator._build_objectives(X, Y, sw)
+    for objective in objectives:
+        # No float32 copy of a small block for approximate products (ArrayDesign's
+        # approximate_entries): a worker's memory holds its blocks of X and nothing of their size.
+        while objective is not None and not hasattr(objective, "design"):
+            objective = getattr(objective, "base", None)
+        if isinstance(getattr(objective, "design", None), ArrayDesign):
+            objective.design.approximate_entries = 0
+    return objectives
 
 
 def _block_info(objectives):

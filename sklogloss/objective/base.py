@@ -13,6 +13,11 @@ Capabilities
     :meth:`Objective.gradient_hessian`: the full ``(size, size)`` Hessian.
 ``"hessp"``
     :meth:`Objective.gradient_hessp`: Hessian-vector products.
+``"approximate_hessp"``
+    ``gradient_hessp(..., approximate=True)``: Hessian-vector products whose
+    products with X may be float32 (the float32 copy of a small float64 X,
+    ``ArrayDesign.approximate_X``), for a conjugate-gradient solve that needs
+    no more; the gradient stays exact.
 ``"hessian_diagonal"``
     :meth:`Objective.hessian_diagonal` (the Jacobi preconditioner).
 ``"block_columns"``

@@ -45,6 +45,7 @@ Conventions (fixed once, used by every solver and estimator)
 """
 
 import copy
+import functools
 
 import numpy as np
 
@@ -239,8 +240,8 @@ class LinearObjective(Objective):
         self.l1_strength = self.alpha * self.l1_ratio
         self.checks_scores = self.design.dtype != np.float64  # see Objective.checks_scores
         self.convex = bool(loss.convex)
-        self.provides = frozenset({"hessian", "hessp", "hessian_diagonal", "row_subset", "block_columns",
-                                   "line_derivative"}
+        self.provides = frozenset({"hessian", "hessp", "approximate_hessp", "hessian_diagonal", "row_subset",
+                                   "block_columns", "line_derivative"}
                                   | ({"lipschitz"} if loss.hessian_bound is not None else set()))
 
     def _check_offset(self, offset, n):
@@ -404,14 +405,21 @@ class LinearObjective(Objective):
         return bool(np.all(raw[used].argmax(axis=1) == self.y[used].argmax(axis=1)))
 
     # ------------------------------------------------------------ raw scores
-    def linear_predictor(self, coef, exact=False):
+    def linear_predictor(self, coef, exact=False, approximate=False):
         """Raw predictions ``X @ W.T + b`` in float64: ``(n,)`` if ``K = 1`` else ``(n, K)``.
 
         The product is computed in X's dtype (``exact=True``: in float64
-        arithmetic, see ``Design.matmul64``), the intercept added in float64.
+        arithmetic, see ``Design.matmul64``; ``approximate=True``: in float32
+        where the design allows it, for Hessian-vector products), the
+        intercept added in float64.
         """
         W, b = self.unpack(coef)
-        matmul = self.design.matmul64 if exact else self.design.matmul
+        if exact:
+            matmul = self.design.matmul64
+        elif approximate:
+            matmul = functools.partial(self.design.matmul, approximate=True)
+        else:
+            matmul = self.design.matmul
         if self.n_outputs == 1:
             raw = _f64(np.asarray(matmul(W[0])))
             if self.fit_intercept:
@@ -490,26 +498,31 @@ class LinearObjective(Objective):
         state.flags.writeable = False  # shared by every consumer at this point
         return self._weighted_sum(per_sample) + self._penalty(coef), state
 
-    def _row_sums(self, G, exact=None):
+    def _row_sums(self, G, exact=None, approximate=False):
         """``[X^T G, sum G]`` (intercept last) for per-sample values ``G``, float64, no penalty.
 
         ``G`` of shape ``(n,)`` gives ``(n_dof,)``; ``(n, K)`` gives ``(K, n_dof)``.
-        ``exact`` is passed to ``rmatmul`` (``False`` for Hessian-vector products).
+        ``exact`` and ``approximate`` are passed to ``rmatmul`` (``approximate``
+        for Hessian-vector products).
         """
         out = np.empty(G.shape[1:][::-1] + (self.n_dof,))
-        out[..., : self.n_features] = self.design.rmatmul(G, exact=exact).T
+        if approximate:
+            out[..., : self.n_features] = self.design.rmatmul(G, exact=False, approximate=True).T
+        else:
+            out[..., : self.n_features] = self.design.rmatmul(G, exact=exact).T
         if self.fit_intercept:
             # (a product with ones: numpy's sum over the rows of a C-ordered (n, K) array is 8x slower)
             out[..., -1] = np.ones(len(G)) @ G.astype(np.float64, copy=False)
         return out
 
-    def _grad_from_raw_grad(self, coef, G, exact=None, scale=None):
+    def _grad_from_raw_grad(self, coef, G, exact=None, scale=None, approximate=False):
         """The flat gradient from the per-sample gradient ``G`` (already weighted): row sums plus the L2 term.
 
         ``scale``: a factor of every row of ``G`` not applied yet (the common
         weight of :meth:`_uniform_weight`), applied to the row sums instead.
+        ``approximate``: see :meth:`_row_sums`.
         """
-        grad = self._row_sums(G, exact).reshape(self.n_outputs, self.n_dof)
+        grad = self._row_sums(G, exact, approximate).reshape(self.n_outputs, self.n_dof)
         if scale is not None:
             grad *= scale
         W, _ = self.unpack(coef)
@@ -632,11 +645,29 @@ class LinearObjective(Objective):
         H[diag, diag] += self.l2_strength
         return grad, H
 
-    def gradient_hessp(self, coef, raw=None, gradient=True, state=None):
+    def gradient_hessp(self, coef, raw=None, gradient=True, state=None, approximate=False):
         """Gradient and a function ``v -> H v`` (two passes over X per product).
 
         ``gradient=False`` skips the gradient's pass over X and returns ``None``
-        for it. ``state``: see :meth:`loss_state`.
+        for it. ``state``: see :meth:`loss_state`. ``approximate=True``
+        (capability ``"approximate_hessp"``): the products with X may be
+        float32 whatever X's dtype (``Design.matmul(..., approximate=True)``;
+        relative errors about 1e-7, for conjugate gradients); the gradient is
+        exact either way.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklogloss.losses import BinomialLoss
+        >>> from sklogloss.objective import LinearObjective
+        >>> X = np.random.default_rng(0).normal(size=(200, 5))
+        >>> obj = LinearObjective(X, (X[:, 0] > 0).astype(float), BinomialLoss())
+        >>> coef, v = np.full(6, 0.1), np.ones(6)
+        >>> H = obj.gradient_hessian(coef)[1]
+        >>> bool(np.allclose(obj.gradient_hessp(coef)[1](v), H @ v, rtol=1e-13))
+        True
+        >>> bool(np.allclose(obj.gradient_hessp(coef, approximate=True)[1](v), H @ v, rtol=1e-5))
+        True
         """
         if raw is None:
             raw = self.linear_predictor(coef)
@@ -666,8 +697,11 @@ class LinearObjective(Objective):
         def hessp(v):
             # H v = X^T D X v (+ intercept terms) + l2 * v_W: the penalty term
             # is the ``l2 * W`` that _grad_from_raw_grad adds for W = v_W.
-            # A float32 X may sum in float32 here: CG needs no more.
-            return self._grad_from_raw_grad(v, raw_hessp(self.linear_predictor(v)), exact=False, scale=scale)
+            # A float32 X may sum in float32 here, and with `approximate` the products may
+            # be float32 on a float64 X (Design.approximate_X): CG needs no more, and the
+            # gradient and the values that decide the steps and convergence stay exact.
+            return self._grad_from_raw_grad(v, raw_hessp(self.linear_predictor(v, approximate=approximate)),
+                                            exact=False, scale=scale, approximate=approximate)
 
         return grad, hessp
 
@@ -731,7 +765,16 @@ class LinearObjective(Objective):
         col_w, row_w = columns < p, rows < p  # weights (the intercept is index p)
         out = np.zeros((self.n_outputs, rows.size, columns.size))
         if np.any(col_w) and np.any(row_w):
-            block = self.design.weighted_cross_gram(D, columns[col_w], rows=rows[row_w] if square else None)
+            select = rows[row_w] if square else None
+            d2 = d.reshape(D.shape)
+            if D.shape[1] > 1 and np.all(np.abs(d2 - d2[0]) <= 1e-13 * np.abs(d2[0])):
+                # Every sample has the same curvature (the null model's, where a fit starts;
+                # to the last bits, which a vectorised exp can round differently row by row):
+                # the K blocks are one weighted Gram product scaled per output.
+                block = self.design.weighted_cross_gram(self.sw, columns[col_w], rows=select)
+                block = d2[0][:, None, None] * block
+            else:
+                block = self.design.weighted_cross_gram(D, columns[col_w], rows=select)
             n_row, n_col = int(row_w.sum()), int(col_w.sum())
             if row_w[:n_row].all() and col_w[:n_col].all():
                 # The weights first (the intercept, if asked for, last): a slice, not a fancy index.

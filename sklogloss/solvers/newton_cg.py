@@ -125,11 +125,14 @@ class NewtonCGSolver(NewtonSolver):
     def update_gradient_hessian(self):
         """Set ``grad``, ``hessp`` and ``precond`` (a function ``r -> M^{-1} r``)."""
         state = self.known_state
+        # Products in float32 where the objective allows it (a small float64 X): CG's
+        # directions need no more, and the gradient that decides convergence is exact.
+        kwargs = {"approximate": True} if "approximate_hessp" in self.obj.provides else {}
         if self.known_grad is None:
-            self.grad, self.hessp = self.obj.gradient_hessp(self.coef, self.raw, state=state)
+            self.grad, self.hessp = self.obj.gradient_hessp(self.coef, self.raw, state=state, **kwargs)
         else:
             self.grad = self.known_grad
-            self.hessp = self.obj.gradient_hessp(self.coef, self.raw, gradient=False, state=state)[1]
+            self.hessp = self.obj.gradient_hessp(self.coef, self.raw, gradient=False, state=state, **kwargs)[1]
         if self.hess_obj is not None:
             H = self.curvature.update(self.coef, self.grad)
             if H is self.factored:
