@@ -192,7 +192,8 @@ def test_approximate_products_of_a_small_float64_x_are_float32_on_one_copy():
     lambda X: ArrayDesign(X, approximate_entries=0),  # a distributed fit's row block
     lambda X: ArrayDesign(X.astype(np.float32)),  # already float32
     lambda X: ArrayDesign(sp.csr_matrix(X)),  # sparse
-], ids=["large", "disabled", "float32", "csr"])
+    lambda X: ArrayDesign(X * np.logspace(-3, 3, P)),  # column norms 1e6 apart (float32 rounding swamps the small)
+], ids=["large", "disabled", "float32", "csr", "badly-scaled"])
 def test_no_float32_copy_where_it_is_not_allowed(make):
     design = make(np.random.default_rng(0).normal(size=(N, P)))
     assert design.approximate_X() is None

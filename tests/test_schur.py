@@ -340,3 +340,26 @@ def test_newton_cg_with_float32_products_on_a_small_dense_x_reaches_sklearn_obje
     assert abs(f32 - f64) / abs(f64) <= 1e-10
     np.testing.assert_allclose(coef32, coef64, atol=1e-5)
     assert steps32 <= steps64 + 1  # float32 directions cost no Newton steps
+
+
+def test_newton_cg_redoes_a_step_on_exact_products_when_float32_cg_does_not_converge():
+    """Badly scaled columns (norms within the copy's spread) at a large C: float32 CG stalls, exact CG does not."""
+    from sklearn.datasets import make_classification
+
+    from sklogloss.design import ArrayDesign
+
+    X, y = make_classification(3000, 20, n_informative=10, n_classes=4, random_state=0)
+    X = X * np.logspace(-3, 3, 20) + 5
+    y = (y > 1).astype(float)
+    results = {}
+    for entries in (ArrayDesign.approximate_entries, 0):
+        design = ArrayDesign(X, approximate_entries=entries)
+        obj = LinearObjective(design, y, BinomialLoss(), C=1e4)
+        solver = NewtonCGSolver(tol=1e-8)
+        res = solver.solve(obj, obj.zero_coef())
+        assert res.converged
+        results[entries] = obj.user_objective(res.coef)
+        if entries:
+            assert design.approximate_X() is not None  # the fit started on float32 products ...
+            assert not solver.approximate  # ... and went on on exact ones
+    assert abs(results[ArrayDesign.approximate_entries] - results[0]) <= 1e-10 * abs(results[0])
