@@ -73,6 +73,7 @@ class ArrayDesign(Design):
         if approximate_entries is not None:
             self.approximate_entries = int(approximate_entries)
         self._X32 = None  # see approximate_X
+        self._X32_checked = False  # whether approximate_X has decided (the copy, or X itself)
         self.block_rows = int(block_rows)
         self.is_sparse = sp.issparse(X)
         # Read now for CSR (the limit in force when the design is made); a dense design
@@ -228,14 +229,13 @@ class ArrayDesign(Design):
         small ones contribute (features spanning twelve orders of magnitude
         took Newton-CG 21 steps on float32 products against 15).
         """
-        if (self._X32 is None and not self.is_sparse and self.dtype == np.float64
+        if (not self._X32_checked and not self.is_sparse and self.dtype == np.float64
                 and 0 < self.n_samples * self.n_features <= self.approximate_entries):
+            self._X32_checked = True
             norms = np.sqrt(np.einsum("ij,ij->j", self.X, self.X))
             norms = norms[norms > 0]
             if norms.size and norms.max() <= self.approximate_spread * norms.min():
                 self._X32 = self.X.astype(np.float32)
-            else:
-                self.approximate_entries = 0  # asked once: X itself serves
         return self._X32
 
     def matmul(self, W, approximate=False):

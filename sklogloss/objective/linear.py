@@ -506,10 +506,7 @@ class LinearObjective(Objective):
         for Hessian-vector products).
         """
         out = np.empty(G.shape[1:][::-1] + (self.n_dof,))
-        if approximate:
-            out[..., : self.n_features] = self.design.rmatmul(G, exact=False, approximate=True).T
-        else:
-            out[..., : self.n_features] = self.design.rmatmul(G, exact=exact).T
+        out[..., : self.n_features] = self.design.rmatmul(G, exact=exact, approximate=approximate).T
         if self.fit_intercept:
             # (a product with ones: numpy's sum over the rows of a C-ordered (n, K) array is 8x slower)
             out[..., -1] = np.ones(len(G)) @ G.astype(np.float64, copy=False)

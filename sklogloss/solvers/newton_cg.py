@@ -132,15 +132,11 @@ class NewtonCGSolver(NewtonSolver):
     def update_gradient_hessian(self):
         """Set ``grad``, ``hessp`` and ``precond`` (a function ``r -> M^{-1} r``)."""
         state = self.known_state
-        # Products in float32 where the objective allows it (a small float64 X): CG's
-        # directions need no more, and the gradient that decides convergence is exact
-        # (until a CG solve shows otherwise: see approximate_max_inner and inner_solve).
-        kwargs = {"approximate": True} if self.approximate else {}
         if self.known_grad is None:
-            self.grad, self.hessp = self.obj.gradient_hessp(self.coef, self.raw, state=state, **kwargs)
+            self.grad, self.hessp = self._gradient_hessp(gradient=True)
         else:
             self.grad = self.known_grad
-            self.hessp = self.obj.gradient_hessp(self.coef, self.raw, gradient=False, state=state, **kwargs)[1]
+            self.hessp = self._gradient_hessp(gradient=False)[1]
         if self.hess_obj is not None:
             H = self.curvature.update(self.coef, self.grad)
             if H is self.factored:
@@ -169,6 +165,17 @@ class NewtonCGSolver(NewtonSolver):
             diag = self.obj.hessian_diagonal(self.coef, self.raw, state=state)
             inv = 1.0 / np.maximum(diag, max(float(diag.max(initial=0.0)), np.finfo(float).tiny) * 1e-12)
             self.precond = lambda r: inv * r
+
+    def _gradient_hessp(self, gradient):
+        """The objective's ``gradient_hessp`` at the current point (its ``known_state``).
+
+        Its products in float32 where the objective allows it (a small float64
+        X): CG's directions need no more, and the gradient that decides
+        convergence is exact (until a CG solve shows otherwise: see
+        ``approximate_max_inner`` and :meth:`inner_solve`).
+        """
+        kwargs = {"approximate": True} if self.approximate else {}
+        return self.obj.gradient_hessp(self.coef, self.raw, gradient=gradient, state=self.known_state, **kwargs)
 
     def release(self):
         """Drop the Hessian-vector product and ``known_state``: per-sample arrays of the size of the scores."""
@@ -218,8 +225,7 @@ class NewtonCGSolver(NewtonSolver):
                 # Float32 products that CG cannot converge on: this step and the rest of the
                 # fit on exact ones (the same gradient, hence the same system).
                 self.approximate = False
-                self.hessp = self.obj.gradient_hessp(self.coef, self.raw, gradient=False,
-                                                     state=self.known_state)[1]
+                self.hessp = self._gradient_hessp(gradient=False)[1]
                 return self.inner_solve()
             Hd = hessp(d)
             self.products += 1
