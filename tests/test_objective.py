@@ -284,6 +284,12 @@ def test_threaded_sparse_products_equal_the_single_threaded_ones(dtype):
     # (on a dense X: above its small_entries, below which a dense design is single-threaded too).
     with design.solver_context():
         assert blas_threads() == 1
+    # ... and on a CSR X of one block too: there BLAS only has the coefficients' vector work
+    # and a preconditioner's small factorisations, which two threads make slower.
+    small = ArrayDesign(X[:50])
+    assert len(small.sparse_blocks(small.X)) == 1
+    with small.solver_context():
+        assert blas_threads() == 1
     dense = ArrayDesign(X.toarray())
     dense.small_entries = X.shape[0] * X.shape[1] - 1
     with dense.solver_context():

@@ -50,6 +50,15 @@ def sparse_p_half(n=2000, nnz=20, seed=0):
     return X, y
 
 
+def sparse_wide(n=400, p=4000, density=0.005, seed=1):
+    """Random sparse X with p = 10 n: two non-zeros per column on average."""
+    rng = np.random.default_rng(seed)
+    X = sp.random(n, p, density=density, format="csr", random_state=seed)
+    z = X @ rng.normal(size=p)
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-(z - z.mean()) * 2))).astype(int)
+    return X, y
+
+
 def user_objective(X, y, coef, intercept, C):
     Z = X @ coef.T + intercept
     if coef.shape[0] == 1:
@@ -126,10 +135,10 @@ def test_schur_knows_one_hot_groups_where_jacobi_does_not():
     assert counts["schur"] * 3 < counts["jacobi"], counts
 
 
-@pytest.mark.parametrize("make, n_classes", [(one_hot, 2), (one_hot, 4), (sparse_p_half, 2)],
-                         ids=["one-hot-binary", "one-hot-multinomial", "sparse-p=n/2"])
+@pytest.mark.parametrize("make, n_classes", [(one_hot, 2), (one_hot, 4), (sparse_p_half, 2), (sparse_wide, 2)],
+                         ids=["one-hot-binary", "one-hot-multinomial", "sparse-p=n/2", "sparse-p=10n"])
 def test_newton_cg_reaches_sklearn_objective_on_hard_sparse_designs(make, n_classes):
-    X, y = make() if make is sparse_p_half else make(n_classes=n_classes)
+    X, y = make(n_classes=n_classes) if make is one_hot else make()
     C = 1.0
     ref = LogisticRegression(C=C, solver="newton-cg", tol=1e-10, max_iter=10_000).fit(X, y)
     f_ref = user_objective(X, y, np.atleast_2d(ref.coef_), ref.intercept_, C)
@@ -367,3 +376,27 @@ def test_newton_cg_redoes_a_step_on_exact_products_when_float32_cg_does_not_conv
             assert design.approximate_X() is not None  # the fit started on float32 products ...
             assert not solver.approximate  # ... and went on on exact ones
     assert abs(results[ArrayDesign.approximate_entries] - results[0]) <= 1e-10 * abs(results[0])
+
+
+def test_schur_keeps_at_most_the_mean_nonzeros_per_column_in_S():
+    """p >> n: an application of M (2 |S| multiply-adds per coefficient) stays within a
+    Hessian-vector product's (2 per non-zero): |S| is capped at nnz / n_dof weights."""
+    X, y = sparse_wide()
+    obj = _objective(X, y)
+    coef = obj.zero_coef()
+    raw = obj.linear_predictor(coef)
+    cap = int(X.nnz / obj.n_dof)
+    assert cap == 1  # 8,000 non-zeros over 4,001 coefficients
+    pre = SchurJacobi(obj)
+    pre.update(coef, raw)
+    assert obj.n_dof - 1 in pre.S and pre.S.size == cap + 1  # the intercept and one column
+    assert np.argmax(obj.hessian_diagonal(coef, raw)[:-1]) in pre.S  # the largest curvature
+    uncapped = SchurJacobi(obj)
+    uncapped.apply_cost = 1e6
+    uncapped.update(coef, raw)
+    assert uncapped.S.size > 10 * pre.S.size  # the cap is what limits S here
+    # Both are the block LDL^T of the same Hessian: exact on their S.
+    H = obj.gradient_hessian(coef, raw)[1]
+    v = np.zeros(obj.size)
+    v[pre.S] = np.random.default_rng(0).normal(size=pre.S.size)
+    np.testing.assert_allclose(pre(H @ v), v, rtol=1e-8, atol=1e-10)

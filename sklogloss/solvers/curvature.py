@@ -271,6 +271,26 @@ def start_from_sample(solver, objective, sample, coef0):
     return coef0
 
 
+def _densest(weight, candidates, k):
+    """Indices of the at most ``k`` largest ``weight`` among ``candidates`` (a mask), largest first.
+
+    Ties are taken in index order, as a stable sort of ``-weight`` would; the
+    selection is a partition, not a sort of every weight (a sort of 20,000
+    weights costs more than the rest of a Schur update on a small X).
+
+    >>> import numpy as np
+    >>> _densest(np.array([1.0, 5.0, 3.0, 5.0, 0.5]), np.array([True, True, True, True, False]), 3)
+    array([1, 3, 2])
+    """
+    index = np.flatnonzero(candidates)
+    if index.size > k:
+        w = weight[index]
+        kth = np.partition(w, index.size - k)[index.size - k]  # the k-th largest
+        above = index[w > kth]
+        index = np.sort(np.concatenate([above, index[w == kth][: k - above.size]]))
+    return index[np.argsort(-weight[index], kind="stable")]
+
+
 def _inverse_cholesky_factors(A):
     """``C_k^{-1}`` for the lower Cholesky factors ``C_k`` of the stacked symmetric ``A`` (``(K, s, s)``).
 
@@ -305,7 +325,11 @@ class SchurJacobi:
     Per output ``k``, the coefficients are split into ``S`` (the intercept and
     the dense weights: at most ``n_columns`` of largest Hessian diagonal, each
     at least ``dense_share`` (0.5%) of the intercept's; the frequent levels of
-    one-hot data, the frequent words of text) and the rest ``L``. With the
+    one-hot data, the frequent words of text) and the rest ``L``. ``|S|`` is
+    also at most ``apply_cost`` times the mean non-zeros per column of X, so
+    that applying ``M`` (``2 |S|`` dense multiply-adds per coefficient) costs
+    no more than a Hessian-vector product (2 per non-zero of X): on a sparse
+    X with many more columns than rows, the intercept and a few columns. With the
     diagonal block ``H = [[A_SS, A_SL], [A_LS, A_LL]]``, the preconditioner is
     the block LDL^T factorisation of ``H`` with its Schur complement
     ``A_LL - A_LS A_SS^{-1} A_SL`` replaced by that complement's diagonal::
@@ -335,7 +359,8 @@ class SchurJacobi:
         Provides ``"block_columns"`` and ``"hessian_diagonal"``.
     n_columns : int or "auto", default="auto"
         Most weights in ``S``; ``"auto"``: ``min(128, n_features)``,
-        fewer when ``K p |S|^2`` would exceed ``2e9``.
+        fewer when ``K p |S|^2`` would exceed ``2e9``. Either way at most
+        ``apply_cost`` times the mean non-zeros per column of X.
     max_change : float, default=0.1
         Keep the factorisation while the Hessian's diagonal is within this
         relative L1 distance of the one it was computed with.
@@ -379,6 +404,9 @@ class SchurJacobi:
     #: over X (unless every weight is dense and at most n_columns: then S holds them all, and M is
     #: each output's exact diagonal block: digits, K = 50 classes of 100 features).
     cost_passes = 6.0
+    #: An application of M costs at most this many Hessian-vector products' multiply-adds
+    #: (caps |S| at this times the mean non-zeros per column of X).
+    apply_cost = 1.0
 
     def __init__(self, objective, n_columns="auto", max_change=0.1):
         self.obj = objective
@@ -441,9 +469,13 @@ class SchurJacobi:
         # other, its diagonal is its exact block, and it goes to L.
         live = column_weight > K * obj.l2_strength * (1 + 1e-9)
         n_live = int(live.sum())
-        weights = np.argsort(-column_weight, kind="stable")
-        weights = weights[live[weights]][: self.n_columns]
-        weights = weights[column_weight[weights] >= self.dense_share * total]
+        nnz = obj.column_nnz()
+        total_nnz = max(float(nnz.sum()), 1.0)
+        # An application's dense work (2 |S| multiply-adds per coefficient) within
+        # `apply_cost` Hessian-vector products' (2 per non-zero of X): |S| at most the mean
+        # non-zeros per column (a sparse X with p >> n: 2,000 x 20,000, ten per column).
+        n_columns = min(self.n_columns, max(1, int(self.apply_cost * total_nnz / max(m, 1))))
+        weights = _densest(column_weight, live & (column_weight >= self.dense_share * total), n_columns)
         source, kwargs = obj, {"raw": raw, "state": state}
         rows = max(5_000, 10 * m)
         dense = np.all((column_weight >= self.dense_share * total) | ~live) and "row_subset" in obj.provides
@@ -465,14 +497,14 @@ class SchurJacobi:
             self.sample_diag = None
         # The product X_S^T D X costs about nnz(column s) * (non-zeros per row) for each s in S:
         # keep the densest weights while that stays within cost_passes passes over X.
-        nnz = obj.column_nnz()
-        total_nnz = max(float(nnz.sum()), 1.0)
         rows_share = rows / obj.n_samples if sampled else 1.0
         cost = np.cumsum(nnz[weights] * (total_nnz / max(obj.n_samples, 1)) * rows_share)
         S = np.sort(weights if every else weights[cost <= self.cost_passes * total_nnz])
         if obj.fit_intercept:
             S = np.append(S, p)
-        L = np.setdiff1d(np.arange(m), S)
+        in_L = np.ones(m, dtype=bool)
+        in_L[S] = False
+        L = np.flatnonzero(in_L)
         # What this computation costs, in Hessian-vector products (two passes over X each):
         # the multiply-adds of its blocks (a symmetric product on the source's rows when S
         # holds every weight) and of its diagonal pass, per output, over those of a pass.
