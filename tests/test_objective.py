@@ -304,6 +304,30 @@ def test_threaded_sparse_products_equal_the_single_threaded_ones(dtype):
     assert single.n_threads == 1 and single.sparse_blocks(X) == [(slice(0, 3000), X)]
 
 
+def test_a_large_dense_design_leaves_numpy_blas_its_threads_and_gives_the_others_one():
+    """scipy's wheel brings an OpenBLAS beside numpy's: in a large dense design's solver context
+    that one runs on one thread (two pools that take turns spin on each other's cores),
+    numpy's keeps its threads; after the context both are as before."""
+    import os
+
+    from sklogloss.utils._threads import blas_controller
+
+    home = os.path.dirname(os.path.abspath(np.__file__))
+    blas = blas_controller().select(user_api="blas")
+    numpy_own = [c for c in blas.lib_controllers if c.filepath.startswith(home)]
+    other = [c for c in blas.lib_controllers if not c.filepath.startswith(home)]
+    if not numpy_own or not other:
+        pytest.skip("a single BLAS library (numpy and scipy linked to one): nothing to limit")
+    with threadpool_limits(2, user_api="blas"):
+        before = [c.num_threads for c in numpy_own + other]
+        design = ArrayDesign(np.ones((1000, 500)))
+        assert 1000 * 500 > design.small_entries
+        with design.solver_context():
+            assert [c.num_threads for c in other] == [1] * len(other)
+            assert [c.num_threads for c in numpy_own] == before[: len(numpy_own)]
+        assert [c.num_threads for c in numpy_own + other] == before
+
+
 @pytest.mark.parametrize("multi", [False, True])
 def test_approximate_hessp_is_the_hessian_product_to_float32_accuracy(multi):
     # On a small float64 X the approximate products run on a float32 copy: within float32

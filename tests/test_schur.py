@@ -368,7 +368,9 @@ def test_newton_cg_redoes_a_step_on_exact_products_when_float32_cg_does_not_conv
     for entries in (ArrayDesign.approximate_entries, 0):
         design = ArrayDesign(X, approximate_entries=entries)
         obj = LinearObjective(design, y, BinomialLoss(), C=1e4)
-        solver = NewtonCGSolver(tol=1e-8)
+        # The Hessian (of every row) as preconditioner: float32 CG stalls on it, where the
+        # Schur preconditioner (the auto choice here) keeps float32 CG within the limit.
+        solver = NewtonCGSolver(tol=1e-8, preconditioner="sampled-hessian")
         res = solver.solve(obj, obj.zero_coef())
         assert res.converged
         results[entries] = obj.user_objective(res.coef)
@@ -400,3 +402,47 @@ def test_schur_keeps_at_most_the_mean_nonzeros_per_column_in_S():
     v = np.zeros(obj.size)
     v[pre.S] = np.random.default_rng(0).normal(size=pre.S.size)
     np.testing.assert_allclose(pre(H @ v), v, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("n, p", [(200, 500), (1200, 600)], ids=["p>n", "p=n/2"])
+def test_auto_fits_a_wide_dense_x_by_newton_cg_to_sklearn_objective(n, p):
+    """A dense X with p close to n or above it: ``solver="auto"`` makes Hessian-vector products
+    instead of a Gram matrix and its factor at every step (``p + p^2 / (3 n) > 500``), with
+    the Schur preconditioner (a sampled Hessian would be on every row: Newton-Cholesky's)."""
+    from sklearn.datasets import make_classification
+
+    from sklogloss.solvers import HESSIAN_FREE_WIDTH, select_solver
+
+    X, y = make_classification(n_samples=n, n_features=p, n_informative=30, random_state=0)
+    assert (p + 1) + (p + 1) ** 2 / (3 * n) > HESSIAN_FREE_WIDTH
+    assert select_solver("auto", 0.0, p + 1, n_samples=n) == "newton-cg"
+    C = 1.0
+    ref = LogisticRegression(C=C, solver="newton-cholesky", tol=1e-12, max_iter=1000).fit(X, y)
+    f_ref = user_objective(X, y, ref.coef_, ref.intercept_, C)
+    est = LogisticClassifier(C=C).fit(X, y)
+    assert est.solver_ == "newton-cg"
+    f = user_objective(X, y, est.coef_, est.intercept_, C)
+    assert (f - f_ref) / f_ref < 1e-8
+    np.testing.assert_allclose(est.coef_, ref.coef_, atol=1e-6)
+    obj = _objective(X, y, C)
+    solver = NewtonCGSolver()
+    solver.setup(obj, obj.zero_coef())
+    assert solver.schur is not None and solver.hess_obj is None
+
+
+def test_newton_cg_auto_samples_a_single_output_hessian_only_where_a_refresh_is_cheap():
+    """One output: a Hessian on a row sample while a refresh costs at most
+    ``sampled_refresh_products`` products, the Schur preconditioner otherwise."""
+    rng = np.random.default_rng(0)
+    kinds = {}
+    for n, p in [(30_000, 40), (3_000, 40), (30_000, 900)]:
+        X = rng.normal(size=(n, p))
+        obj = _objective(X, (X[:, 0] > 0).astype(int))
+        solver = NewtonCGSolver()
+        rows = solver._hessian_rows(obj)
+        solver.setup(obj, obj.zero_coef())
+        kinds[n, p] = ("sampled" if solver.hess_obj is not None else "schur",
+                       rows < n and rows * obj.size <= 4 * solver.sampled_refresh_products * n)
+    assert kinds == {(30_000, 40): ("sampled", True),   # 5,000 of 30,000 rows, a refresh of 1.7 products
+                     (3_000, 40): ("schur", False),      # the sample would be every row
+                     (30_000, 900): ("schur", False)}    # 9,010 rows: a refresh of 68 products

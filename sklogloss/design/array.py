@@ -3,7 +3,7 @@
 import numpy as np
 import scipy.sparse as sp
 
-from ..utils._threads import blas_threads, parallel_map, single_threaded_blas
+from ..utils._threads import blas_threads, other_blas_single_threaded, parallel_map, single_threaded_blas
 from .base import Design
 
 __all__ = ["ArrayDesign"]
@@ -182,13 +182,17 @@ class ArrayDesign(Design):
           too short to share, and waking BLAS threads for each costs more than
           the product (see docs/performance.rst).
 
-        A null context otherwise.
+        Otherwise numpy's BLAS keeps its threads, and the BLAS libraries
+        beside it (scipy's own OpenBLAS: its LAPACK, L-BFGS-B) get one
+        (:class:`~sklogloss.utils._threads.other_blas_single_threaded`): two
+        thread pools that take turns spin on each other's cores (L-BFGS on a
+        dense 1,000 x 500 X: 3.3 s against 134 ms).
         """
         if self.is_sparse:
             return single_threaded_blas()
-        if not self.is_sparse and self.n_samples * self.n_features <= self.small_entries:
+        if self.n_samples * self.n_features <= self.small_entries:
             return single_threaded_blas()
-        return super().solver_context()
+        return other_blas_single_threaded()
 
     def _sparse_transposed_blocks(self, X):
         """``[(rows, X[rows].T), ...]`` for :meth:`sparse_blocks`, the CSC transposes sharing the blocks' arrays.

@@ -5,7 +5,7 @@ see :class:`Solver`) and checks it in ``solve``.
 """
 
 from ._base import Result, Solver
-from ._policy import MAX_DENSE_HESSIAN, SMALL_FULL_HESSIAN, select_solver
+from ._policy import HESSIAN_FREE_WIDTH, MAX_DENSE_HESSIAN, SMALL_FULL_HESSIAN, select_solver
 from .gd import GradientDescentSolver
 from .lbfgs import LbfgsSolver
 from .newton import NewtonCholeskySolver
@@ -28,6 +28,7 @@ __all__ = [
     "GradientDescentSolver",
     "L1_SOLVERS",
     "LbfgsSolver",
+    "HESSIAN_FREE_WIDTH",
     "MAX_DENSE_HESSIAN",
     "NewtonCGSolver",
     "NewtonCholeskySolver",

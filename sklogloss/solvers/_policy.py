@@ -4,11 +4,19 @@ The estimators resolve their ``solver`` parameter here; the thresholds are
 constants of this module so that every estimator uses the same ones.
 """
 
-__all__ = ["MAX_DENSE_HESSIAN", "SMALL_FULL_HESSIAN", "select_solver"]
+__all__ = ["HESSIAN_FREE_WIDTH", "MAX_DENSE_HESSIAN", "SMALL_FULL_HESSIAN", "select_solver"]
 
 #: Above this many coefficients per problem, ``solver="auto"`` does not form Hessians,
 #: and Newton-CG is not preconditioned by a sampled Hessian.
 MAX_DENSE_HESSIAN = 1500
+
+#: A single-output Newton-Cholesky step costs ``n p^2 + p^3 / 3`` multiply-adds (the Gram
+#: matrix and its factor, at BLAS-3 speed), a Hessian-vector product ``2 n p`` at a few times
+#: less, and Newton-CG makes 10 to 25 of them a step: with ``p + p^2 / (3 n)`` above this
+#: (a wide X, p close to n or above it) ``solver="auto"`` picks Newton-CG. Measured on dense
+#: designs, Newton-Cholesky against Newton-CG: 200 x 500 54 ms against 10 ms, 2,000 x 1,000
+#: 384 against 253, 5,000 x 300 43 against 55 (docs/performance.rst).
+HESSIAN_FREE_WIDTH = 500
 
 #: A multi-output Hessian costs about ``n_samples * n_coef^2`` flops; below this
 #: (a few milliseconds) ``solver="auto"`` forms it at every step (Newton-Cholesky:
@@ -23,7 +31,9 @@ def select_solver(solver, l1_ratio, n_coef, n_outputs=1, n_samples=None, convex=
     (``n_coef <= MAX_DENSE_HESSIAN``) or the model has a single output (its
     models then live on working sets, see
     :class:`~sklogloss.solvers.ProxNewtonSolver`), else FISTA. Without one, Newton-Cholesky
-    for a single output under the same bound, else Newton-CG: for ``K``
+    for a single output under the same bound while ``n_coef + n_coef^2 / (3 n_samples)``
+    is at most ``HESSIAN_FREE_WIDTH`` (a step's Gram matrix and factor cost less than the
+    Hessian-vector products Newton-CG would make instead), else Newton-CG: for ``K``
     outputs the full Hessian costs ``K (K + 1) / 2`` weighted Gram matrices,
     and Newton-CG preconditioned by a Hessian on a row sample reaches the
     same steps for a fraction of that (see :class:`~sklogloss.solvers.NewtonCGSolver`),
@@ -67,6 +77,8 @@ def select_solver(solver, l1_ratio, n_coef, n_outputs=1, n_samples=None, convex=
     'newton-cg'
     >>> select_solver("auto", 0.0, 5000, convex=False)  # a focal loss on many features
     'lbfgs'
+    >>> select_solver("auto", 0.0, 501, n_samples=200), select_solver("auto", 0.0, 301, n_samples=5000)
+    ('newton-cg', 'newton-cholesky')
     """
     from . import SOLVERS
 
@@ -75,7 +87,9 @@ def select_solver(solver, l1_ratio, n_coef, n_outputs=1, n_samples=None, convex=
         if l1_ratio > 0:
             return "prox-newton" if convex and (small or n_outputs == 1) else "fista"
         cheap = n_samples is not None and n_samples * float(n_coef) ** 2 <= SMALL_FULL_HESSIAN
-        if small and (n_outputs == 1 or cheap):
+        narrow = n_coef + (0.0 if n_samples is None else n_coef ** 2 / (3.0 * max(n_samples, 1))) \
+            <= HESSIAN_FREE_WIDTH
+        if small and ((n_outputs == 1 and (narrow or not convex)) or cheap):
             return "newton-cholesky"
         return "newton-cg" if convex else "lbfgs"
     if not convex and not SOLVERS[solver].handles_nonconvex:
