@@ -39,6 +39,7 @@ test-slow: $(VENV)/.stamp-install
 
 bench: $(VENV)/.stamp-bench
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/designs.py
 
 # Our distributed fit against dask-ml's LogisticRegression on one LocalCluster (127.0.0.1).
 bench-dask: $(VENV)/.stamp-bench

@@ -405,7 +405,7 @@ class SchurJacobi:
     #: each output's exact diagonal block: digits, K = 50 classes of 100 features).
     cost_passes = 6.0
     #: An application of M costs at most this many Hessian-vector products' multiply-adds
-    #: (caps |S| at this times the mean non-zeros per column of X).
+    #: (caps ``|S|`` at this times the mean non-zeros per column of X).
     apply_cost = 1.0
 
     def __init__(self, objective, n_columns="auto", max_change=0.1):
