@@ -42,8 +42,8 @@ def select_solver(solver, l1_ratio, n_coef, n_outputs=1, n_samples=None, convex=
     outweighs its arithmetic and exact Newton takes the fewest steps).
 
     A non-convex objective (``convex=False``: a focal loss) gets
-    Newton-Cholesky under the same bounds (its step modified where the
-    Hessian is indefinite), else L-BFGS; with an L1 term, FISTA (proximal
+    Newton-Cholesky under the same bounds but whatever the width of X (its
+    step modified where the Hessian is indefinite), else L-BFGS; with an L1 term, FISTA (proximal
     Newton's coordinate descent needs a convex model and refuses it).
 
     Parameters

@@ -148,6 +148,8 @@ def _forget_executor():
     _EXECUTOR = None
 
 
+import scipy.linalg  # noqa: E402,F401  (loads scipy's own BLAS, if it has one, before the controller looks)
+
 blas_controller()  # at import: see blas_controller
 
 if hasattr(os, "register_at_fork"):
