@@ -3,7 +3,7 @@
 Each design is fitted by our estimator at its defaults (``solver="auto"``) and by
 every solver of scikit-learn's ``LogisticRegression``, in one process, warm (the
 first fit of each contender is discarded). As in ``run.py``, a contender runs
-on a ladder of ``tol`` (loosest first) until it reaches the best objective
+on the same ladder of ``tol`` (loosest first) until it reaches the best objective
 within 1e-8 (relative); a solver whose loosest fit already takes 30 times ours
 is left out. The ratio is the median time of the fastest contender at the
 target over ours (medians of ``--rounds`` interleaved fits). Ratios below 1
@@ -19,14 +19,13 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import logsumexp
+from run import TOL_LADDER, objective_of  # benchmarks/run.py: the same objective and ladder
 from sklearn.datasets import load_breast_cancer, load_digits, make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from sklogloss import LogisticClassifier, SoftmaxClassifier
 
-TOLS = (1e-4, 1e-6, 1e-8, 1e-10)
 SOLVERS = ("lbfgs", "newton-cg", "newton-cholesky", "liblinear", "sag", "saga")
 
 
@@ -61,19 +60,6 @@ DESIGNS = {
 }
 
 
-def objective(X, y, est, C):
-    """``C`` times the summed log-loss plus half the squared weights, in float64."""
-    W, b = np.atleast_2d(est.coef_), np.atleast_1d(est.intercept_)
-    Z = X @ W.T + b
-    classes = np.unique(y)
-    if Z.shape[1] == 1:
-        s = np.where(y == classes[1], 1.0, -1.0)
-        loss = np.logaddexp(0, -s * Z[:, 0]).sum()
-    else:
-        loss = (logsumexp(Z, axis=1) - Z[np.arange(len(y)), np.searchsorted(classes, y)]).sum()
-    return C * loss + 0.5 * float((W ** 2).sum())
-
-
 def timed(make, X, y):
     est = make()
     t0 = time.perf_counter()
@@ -85,20 +71,21 @@ def run_design(name, rounds):
     make_data, C = DESIGNS[name]
     X, y = make_data()
     K = len(np.unique(y))
+    kind = "binary" if K == 2 else "multinomial"
     ours = lambda: (LogisticClassifier if K == 2 else SoftmaxClassifier)(C=C)  # noqa: E731
     timed(ours, X, y)
     t_ours, est = timed(ours, X, y)
-    best = objective(X, y, est, C)
+    best = objective_of(est, X, y, C, kind)
     chosen = {}
     for solver in SOLVERS:
         if solver == "liblinear" and K > 2:
             continue
-        for tol in TOLS:
+        for tol in TOL_LADDER:
             make = lambda s=solver, t=tol: LogisticRegression(C=C, solver=s, tol=t, max_iter=100_000)  # noqa: E731
             t, sk = timed(make, X, y)
             if t > 30 * t_ours:
                 break
-            f = objective(X, y, sk, C)
+            f = objective_of(sk, X, y, C, kind)
             best = min(best, f)
             if f <= best + 1e-8 * abs(best):
                 chosen[f"{solver} (tol={tol:g})"] = make
@@ -110,7 +97,7 @@ def run_design(name, rounds):
         for label, make in makers.items():
             t, fitted = timed(make, X, y)
             times[label].append(t)
-            objectives[label] = objective(X, y, fitted, C)
+            objectives[label] = objective_of(fitted, X, y, C, kind)
     ok = {label: statistics.median(ts) for label, ts in times.items() if label != "sklogloss"
           and objectives[label] <= min(objectives.values()) + 1e-8 * abs(min(objectives.values()))}
     t_ours = statistics.median(times["sklogloss"])

@@ -112,10 +112,8 @@ class NewtonCGSolver(NewtonSolver):
             # most `sampled_refresh_products` products (2 n size each); on every row it would
             # be Newton-Cholesky's Hessian, which solver="auto" leaves for a wide X (2,000 x
             # 1,000: 400 ms against 253 ms with the Schur preconditioner).
-            if objective.n_outputs == 1:
-                cheap = rows < n and rows * objective.size <= 4 * self.sampled_refresh_products * n
-            else:
-                cheap = rows < n
+            cheap = rows < n and (objective.n_outputs > 1
+                                  or rows * objective.size <= 4 * self.sampled_refresh_products * n)
             kind = ("sampled-hessian" if objective.size <= MAX_DENSE_HESSIAN and sampled and (cheap or not schur)
                     else "schur" if schur else "jacobi")
         needs = {"sampled-hessian": (sampled, "row subsets and Hessians"),
