@@ -190,6 +190,42 @@ def test_prox_newton_on_working_sets_reaches_saga_objective(l1_ratio, monkeypatc
     assert 0 < np.count_nonzero(est.coef_) < X.shape[1] / 2  # a sparse solution, exact zeros
 
 
+def test_prox_newton_keeps_the_working_set_hessian_near_the_optimum(monkeypatch):
+    """A kept working-set Hessian gives the optimum of the classical iteration (reuse_ratio=0) in fewer
+    Hessians; the stopping test is the same, so both meet tol on the exact subgradient."""
+    from sklogloss.solvers import ProxNewtonSolver
+
+    monkeypatch.setattr(ProxNewtonSolver, "max_full", 50)
+    X, y = one_hot(n=1500, levels=(3, 12, 80, 300))
+    obj = LinearObjective(X, y.astype(float), BinomialLoss(), C=0.5, l1_ratio=0.5)
+    lazy, classical = ProxNewtonSolver(tol=1e-10), ProxNewtonSolver(tol=1e-10, reuse_ratio=0.0)
+    res, ref = lazy.solve(obj, obj.zero_coef()), classical.solve(obj, obj.zero_coef())
+    assert res.converged and ref.converged
+    assert obj.projected_gradient_max(res.coef, obj.gradient(res.coef)) <= 1e-10
+    assert res.objective == pytest.approx(ref.objective, rel=1e-12)
+    assert lazy.n_hessians < classical.n_hessians
+    with pytest.raises(ValueError, match="reuse_ratio"):
+        ProxNewtonSolver(reuse_ratio=1.0)
+
+
+def test_kept_working_set_block_is_the_principal_block_with_new_columns_formed():
+    """At the point the kept block was formed, the assembled block is the exact principal block of the
+    new working set (kept rows moved to their new places, new columns computed); with more than a
+    tenth of the set new, none is assembled."""
+    from sklogloss.solvers.prox import _kept_block
+
+    X, y = one_hot(n=600, levels=(3, 12, 40))
+    obj = LinearObjective(X, y.astype(float), BinomialLoss(), C=0.5, l1_ratio=0.5)
+    coef = np.random.default_rng(4).normal(scale=0.3, size=obj.size)
+    raw = obj.linear_predictor(coef)
+    kept_ws = np.arange(0, obj.size, 2)
+    kept_H = obj.hessian_block_columns(coef, kept_ws, raw=raw, square=True)[0]
+    ws = np.union1d(kept_ws[3:], [1, 7])  # two new coordinates, three dropped
+    H = _kept_block(obj, coef, raw, kept_ws, kept_H, ws)
+    np.testing.assert_allclose(H, obj.hessian_block_columns(coef, ws, raw=raw, square=True)[0], rtol=1e-12)
+    assert _kept_block(obj, coef, raw, kept_ws, kept_H, np.union1d(kept_ws, np.arange(1, 12, 2))) is None
+
+
 def test_schur_with_every_weight_is_each_outputs_diagonal_block_in_float32():
     """Dense X with few weights: M is the exact diagonal block of each output, from a float32 copy."""
     rng = np.random.default_rng(5)
