@@ -304,8 +304,7 @@ def _kept_block(obj, coef, raw, kept_ws, kept_H, ws):
     new = np.flatnonzero(~old)
     if new.size > 0.1 * ws.size:
         return None
-    H = np.empty((ws.size, ws.size))
-    H[np.ix_(old, old)] = kept_H[np.ix_(pos[old], pos[old])]
+    H = kept_H[np.ix_(pos, pos)]  # (the new coordinates' rows and columns are overwritten)
     if new.size:
         columns = obj.hessian_block_columns(coef, ws[new], raw=raw)[0][ws]  # (|ws|, |new|)
         H[:, new] = columns
@@ -334,13 +333,20 @@ def _support_step(H, b0, u, Hu, lam_vec, mask, diag, inner_tol):
     s = np.sign(u[free])
     rhs = -(b0[free] + lam_vec[free] * s)
     with single_threaded_blas() if free.size < 200 else contextlib.nullcontext():
-        v = cholesky_solve(H[np.ix_(free, free)], rhs)
+        # (the factorisation copies H_FF: no fancy-index copy first when every coordinate is free)
+        v = cholesky_solve(H if free.size == len(H) else H[np.ix_(free, free)], rhs)
     if v is None:
         return False
+
+    def H_times(values_on_free):  # H[:, free] @ values, without copying those columns
+        full = np.zeros(len(H))
+        full[free] = values_on_free
+        return H @ full
+
     penalised = mask[free]
     crossing = penalised & (np.sign(v) != s)
     if not crossing.any():
-        Hv = H[:, free] @ v
+        Hv = H_times(v)
         violation = np.abs(b0 + Hv) - lam_vec
         violation[free] = 0.0
         u[:] = 0.0
@@ -354,7 +360,7 @@ def _support_step(H, b0, u, Hu, lam_vec, mask, diag, inner_tol):
     w = u[free] + tau * (v - u[free])
     w[np.flatnonzero(crossing)[first]] = 0.0
     u[free] = w
-    Hu[:] = H[:, free] @ w
+    Hu[:] = H_times(w)
     return False
 
 
