@@ -234,7 +234,7 @@ class ProxNewtonSolver(Solver):
         curvature = None
         if m < n and "row_subset" in obj.provides and "hessian" in obj.provides and obj.size <= self.max_full:
             curvature = SampledCurvature(sample_rows(obj, m, self.random_state))
-        # The last working set's Hessian, and whether the step on it may be followed by another.
+        # The last working set and its model Hessian; t: the last step's length (1: a unit step).
         kept_ws, kept_H, t = None, None, 0.0
         self.n_hessians = 0
         for it in range(self.max_iter + 1):
@@ -258,8 +258,8 @@ class ProxNewtonSolver(Solver):
                     H = _kept_block(obj, coef, raw, kept_ws, kept_H, ws)
                 if H is None:
                     H = obj.hessian_block_columns(coef, ws, raw=raw, square=True)[0]
-                    kept_ws, kept_H = ws, H
                     self.n_hessians += 1
+                kept_ws, kept_H = ws, H
                 d = np.zeros_like(coef)
                 d[ws] = self._quadratic_cd(H, grad[ws], coef[ws], lam, mask[ws], inner_tol=0.1 * grad_max)
             else:
