@@ -297,12 +297,15 @@ def _kept_block(obj, coef, raw, kept_ws, kept_H, ws):
 
     Coordinates of ``ws`` within ``kept_ws`` take their block of ``kept_H``;
     the few that are new (at most a tenth of ``ws``) get their columns of
-    the current Hessian (one cross-Gram product over those columns only).
+    the current Hessian (one cross-Gram product over those columns only; its
+    full-height result, ``n_dof x new``, at most the size of the block).
     """
+    if kept_ws.size == 0 or ws.size == 0:
+        return None
     pos = np.minimum(np.searchsorted(kept_ws, ws), kept_ws.size - 1)
     old = kept_ws[pos] == ws
     new = np.flatnonzero(~old)
-    if new.size > 0.1 * ws.size:
+    if new.size > 0.1 * ws.size or new.size * obj.n_dof > ws.size ** 2:
         return None
     H = kept_H[np.ix_(pos, pos)]  # (the new coordinates' rows and columns are overwritten)
     if new.size:
