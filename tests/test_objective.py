@@ -366,3 +366,32 @@ def test_block_columns_where_every_sample_has_the_same_curvature(square):
         block = H[k * m:(k + 1) * m, k * m:(k + 1) * m]
         expected = block[np.ix_(columns, columns)] if square else block[:, columns]
         np.testing.assert_allclose(blocks[k], expected, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_newton_step_rows_is_the_hessian_solve(fit_intercept):
+    """Through the n x n system (Woodbury, the intercept by its Schur complement): the same step
+    as the full Hessian's, with sample weights and an offset."""
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(30, 80))
+    y = (X[:, 0] + rng.normal(size=30) > 0).astype(float)
+    obj = LinearObjective(X, y, BinomialLoss(), C=0.3, fit_intercept=fit_intercept,
+                          sample_weight=rng.uniform(0.1, 3.0, size=30), offset=rng.normal(size=30))
+    assert "row_newton" in obj.provides
+    coef = rng.normal(scale=0.2, size=obj.size)
+    grad, H = obj.gradient_hessian(coef)
+    np.testing.assert_allclose(obj.newton_step_rows(coef, grad), -np.linalg.solve(H, grad), rtol=1e-9, atol=1e-12)
+
+
+def test_newton_step_rows_only_where_the_row_gram_is_offered():
+    """A float32 or CSR X, no L2 term, several outputs: no capability, and the method says None."""
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(20, 40))
+    y = (X[:, 0] > 0).astype(float)
+    cases = [LinearObjective(X.astype(np.float32), y, BinomialLoss()),
+             LinearObjective(sp.csr_matrix(X), y, BinomialLoss()),
+             LinearObjective(X, y, BinomialLoss(), C=np.inf),
+             LinearObjective(X, np.eye(3)[rng.integers(0, 3, size=20)], MultinomialLoss())]
+    for obj in cases:
+        assert "row_newton" not in obj.provides
+        assert obj.newton_step_rows(obj.zero_coef(), obj.gradient(obj.zero_coef())) is None

@@ -440,23 +440,26 @@ def test_schur_keeps_at_most_the_mean_nonzeros_per_column_in_S():
     np.testing.assert_allclose(pre(H @ v), v, rtol=1e-8, atol=1e-10)
 
 
-@pytest.mark.parametrize("n, p", [(200, 500), (1200, 600)], ids=["p>n", "p=n/2"])
-def test_auto_fits_a_wide_dense_x_by_newton_cg_to_sklearn_objective(n, p):
-    """A dense X with p close to n or above it: ``solver="auto"`` makes Hessian-vector products
-    instead of a Gram matrix and its factor at every step (``p + p^2 / (3 n) > 500``), with
-    the Schur preconditioner (a sampled Hessian would be on every row: Newton-Cholesky's)."""
+@pytest.mark.parametrize("n, p, solver", [(200, 500, "newton-cholesky"), (1200, 600, "newton-cg")],
+                         ids=["p>n", "p=n/2"])
+def test_auto_fits_a_wide_dense_x_to_sklearn_objective(n, p, solver):
+    """A dense X with p close to n or above it: no ``(p, p)`` Gram matrix and factor at every
+    step (``p + p^2 / (3 n) > 500``). With fewer rows than coefficients Newton-Cholesky takes
+    its exact step through the ``n x n`` system; otherwise Newton-CG with the Schur
+    preconditioner (a sampled Hessian would be on every row: Newton-Cholesky's)."""
     from sklearn.datasets import make_classification
 
-    from sklogloss.solvers import HESSIAN_FREE_WIDTH, select_solver
+    from sklogloss.solvers import HESSIAN_FREE_WIDTH, NewtonCholeskySolver, select_solver
 
     X, y = make_classification(n_samples=n, n_features=p, n_informative=30, random_state=0)
     assert (p + 1) + (p + 1) ** 2 / (3 * n) > HESSIAN_FREE_WIDTH
     assert select_solver("auto", 0.0, p + 1, n_samples=n) == "newton-cg"
+    assert select_solver("auto", 0.0, p + 1, n_samples=n, row_newton=True) == solver
     C = 1.0
     ref = LogisticRegression(C=C, solver="newton-cholesky", tol=1e-12, max_iter=1000).fit(X, y)
     f_ref = user_objective(X, y, ref.coef_, ref.intercept_, C)
     est = LogisticClassifier(C=C).fit(X, y)
-    assert est.solver_ == "newton-cg"
+    assert est.solver_ == solver
     f = user_objective(X, y, est.coef_, est.intercept_, C)
     assert (f - f_ref) / f_ref < 1e-8
     # The coefficients at tol=1e-11: within sqrt(p) tol / (the L2 term 1 / (C n)) <= 3e-7 of
@@ -464,9 +467,38 @@ def test_auto_fits_a_wide_dense_x_by_newton_cg_to_sklearn_objective(n, p):
     tight = LogisticClassifier(C=C, tol=1e-11).fit(X, y)
     np.testing.assert_allclose(tight.coef_, ref.coef_, atol=1e-6)
     obj = _objective(X, y, C)
-    solver = NewtonCGSolver()
-    solver.setup(obj, obj.zero_coef())
-    assert solver.schur is not None and solver.hess_obj is None
+    if solver == "newton-cg":
+        cg = NewtonCGSolver()
+        cg.setup(obj, obj.zero_coef())
+        assert cg.schur is not None and cg.hess_obj is None
+    else:
+        newton = NewtonCholeskySolver(tol=1e-8)
+        assert newton.solve(obj, obj.zero_coef()).converged
+        assert newton.rows and newton.n_hessians == 0  # every step through the n x n system
+
+
+@pytest.mark.parametrize("C", [0.01, 100.0])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_newton_cholesky_through_the_row_system_reaches_sklearn_objective(C, fit_intercept):
+    """Few rows, many columns, weighted samples: the steps through the ``n x n`` system (Woodbury)
+    reach scikit-learn's objective, with a strong and with a weak L2 term (where the identity's
+    division by the L2 strength would show any loss of accuracy). At C = 1e4 this data is all
+    but separable, and scikit-learn's own fits stopped 1e-4 apart in two processes here."""
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=120, n_features=900, n_informative=20, random_state=3)
+    sw = np.random.default_rng(3).uniform(0.2, 2.0, size=120)
+    ref = LogisticRegression(C=C, solver="newton-cholesky", tol=1e-12, max_iter=1000,
+                             fit_intercept=fit_intercept).fit(X, y, sample_weight=sw)
+    est = LogisticClassifier(C=C, fit_intercept=fit_intercept).fit(X, y, sample_weight=sw)
+    assert est.solver_ == "newton-cholesky"
+
+    def objective(e):
+        z = X @ e.coef_.ravel() + (e.intercept_[0] if fit_intercept else 0.0)
+        return C * float(sw @ (np.logaddexp(0, z) - y * z)) + 0.5 * float(np.sum(e.coef_ ** 2))
+
+    f, f_ref = objective(est), objective(ref)
+    assert (f - f_ref) / f_ref < 1e-8
 
 
 def test_newton_cg_auto_samples_a_single_output_hessian_only_where_a_refresh_is_cheap():

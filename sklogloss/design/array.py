@@ -87,6 +87,7 @@ class ArrayDesign(Design):
         self.score_order = "C" if self.is_sparse else "F"
         self._X_squared = None  # CSR: X with squared values, made on first use
         self._column_nnz = None
+        self._row_gram = None  # see row_gram
         self._sparse_block_cache = {}  # see sparse_blocks
 
     @property
@@ -393,6 +394,34 @@ class ArrayDesign(Design):
                 for j in range(K):
                     out[j] += Xr.T @ (Xs * D2[rows, j, None])
         return out[0] if D.ndim == 1 else out
+
+    @property
+    def offers_row_gram(self):
+        """A dense float64 X (see :meth:`row_gram`)."""
+        return not self.is_sparse and self.dtype == np.float64
+
+    def row_gram(self):
+        """``X X^T`` (float64, ``(n, n)``) for a dense float64 X, computed once and kept; else None.
+
+        A symmetric rank-k update: ``n^2 p / 2`` multiply-adds. Only float64: a float32 or CSR X
+        would need a float64 copy of its values.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklogloss.design import ArrayDesign
+        >>> X = np.arange(6.0).reshape(2, 3)
+        >>> ArrayDesign(X).row_gram()
+        array([[ 5., 14.],
+               [14., 50.]])
+        >>> ArrayDesign(X.astype(np.float32)).row_gram() is None
+        True
+        """
+        if not self.offers_row_gram:
+            return None
+        if self._row_gram is None:
+            self._row_gram = self.X @ self.X.T  # (numpy calls syrk for a product with its own transpose)
+        return self._row_gram
 
     def column_nnz(self):
         """Non-zeros per column (computed once for CSR; ``n_samples`` each for a dense X)."""

@@ -32,6 +32,8 @@ class Design:
     score_order : {"C", "F"}
         Memory layout of the ``(n, K)`` scores :meth:`matmul` returns; the
         objective stores ``(n, K)`` targets in the same layout.
+    offers_row_gram : bool
+        Whether :meth:`row_gram` returns ``X X^T`` (default False: None).
     float64_sums : bool
         Whether :meth:`rmatmul` sums in float64 (always true for float64 X).
         A design without it has its sums rounded to its dtype: a row sample
@@ -43,6 +45,7 @@ class Design:
     dtype = None
     score_order = "C"
     float64_sums = True
+    offers_row_gram = False
 
     def row_blocks(self, width=1, dtype=None):
         """Yield ``(rows, X[rows])`` over consecutive row blocks that cover X once.
@@ -98,6 +101,15 @@ class Design:
     def column_nnz(self):
         """Non-zeros per column, ``(p,)`` int (``n_samples`` each for a dense X): the cost of products with columns."""
         raise NotImplementedError
+
+    def row_gram(self):
+        """``X X^T`` as a dense float64 ``(n, n)`` array, or None where the design does not offer it.
+
+        Optional (the default is None): the Newton step through the ``n x n``
+        system of a design with fewer rows than columns
+        (:meth:`~sklogloss.objective.LinearObjective.newton_step_rows`).
+        """
+        return None
 
     def block_gram(self, D, V, intercept=False):
         """``sum_i (diag(D_i) - V_i V_i^T) (x) x_i x_i^T`` with ``x_i = [x_i, 1]`` (the 1 only with ``intercept``).

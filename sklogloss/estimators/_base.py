@@ -349,7 +349,8 @@ class LinearFitMixin(SparseInputMixin):
 
     def _select_solver(self, objective):
         return select_solver(self.solver, self.l1_ratio, objective.size, n_outputs=objective.n_outputs,
-                             n_samples=objective.n_samples, convex=objective.convex)
+                             n_samples=objective.n_samples, convex=objective.convex,
+                             row_newton="row_newton" in objective.provides)
 
     def _start(self, objectives):
         """Warm start when it fits, else zero weights and the null model's intercepts."""

@@ -5,7 +5,7 @@ see :class:`Solver`) and checks it in ``solve``.
 """
 
 from ._base import Result, Solver
-from ._policy import HESSIAN_FREE_WIDTH, MAX_DENSE_HESSIAN, SMALL_FULL_HESSIAN, select_solver
+from ._policy import HESSIAN_FREE_WIDTH, MAX_DENSE_HESSIAN, ROW_NEWTON_RATIO, SMALL_FULL_HESSIAN, select_solver
 from .gd import GradientDescentSolver
 from .lbfgs import LbfgsSolver
 from .newton import NewtonCholeskySolver
@@ -33,6 +33,7 @@ __all__ = [
     "NewtonCGSolver",
     "NewtonCholeskySolver",
     "ProxNewtonSolver",
+    "ROW_NEWTON_RATIO",
     "Result",
     "SOLVERS",
     "Solver",

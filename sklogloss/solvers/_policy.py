@@ -4,7 +4,7 @@ The estimators resolve their ``solver`` parameter here; the thresholds are
 constants of this module so that every estimator uses the same ones.
 """
 
-__all__ = ["HESSIAN_FREE_WIDTH", "MAX_DENSE_HESSIAN", "SMALL_FULL_HESSIAN", "select_solver"]
+__all__ = ["HESSIAN_FREE_WIDTH", "MAX_DENSE_HESSIAN", "ROW_NEWTON_RATIO", "SMALL_FULL_HESSIAN", "select_solver"]
 
 #: Above this many coefficients per problem, ``solver="auto"`` does not form Hessians,
 #: and Newton-CG is not preconditioned by a sampled Hessian.
@@ -18,13 +18,21 @@ MAX_DENSE_HESSIAN = 1500
 #: 384 against 253, 5,000 x 300 43 against 55 (docs/performance.rst).
 HESSIAN_FREE_WIDTH = 500
 
+#: With fewer rows than coefficients, Newton-Cholesky's exact step goes through an ``n x n``
+#: system (``LinearObjective.newton_step_rows``: ``X X^T`` once, then ``n^3 / 3`` multiply-adds
+#: and three passes over X a step). ``solver="auto"`` picks it for a single output while
+#: ``n_samples^2 <= ROW_NEWTON_RATIO * n_coef``: against Newton-CG, 100 x 2,000 5.1 ms against
+#: 18.3, 200 x 500 5.4 against 8.7, 500 x 3,000 35 against 97, 1,000 x 3,000 141 against 199,
+#: and about even at 500 x 1,000 and 400 x 600 (n^2 / p of 250 to 270; docs/performance.rst).
+ROW_NEWTON_RATIO = 300
+
 #: A multi-output Hessian costs about ``n_samples * n_coef^2`` flops; below this
 #: (a few milliseconds) ``solver="auto"`` forms it at every step (Newton-Cholesky:
 #: wine, iris), above it Newton-CG saves its cost.
 SMALL_FULL_HESSIAN = 5e7
 
 
-def select_solver(solver, l1_ratio, n_coef, n_outputs=1, n_samples=None, convex=True):
+def select_solver(solver, l1_ratio, n_coef, n_outputs=1, n_samples=None, convex=True, row_newton=False):
     """Resolve ``solver="auto"`` and check that the choice supports the penalty.
 
     The rule: with an L1 term, proximal Newton while the Hessian is small
@@ -40,6 +48,11 @@ def select_solver(solver, l1_ratio, n_coef, n_outputs=1, n_samples=None, convex=
     unless that Hessian is cheap anyway (``n_samples * n_coef^2 <=
     SMALL_FULL_HESSIAN``: small data, where each step's Python overhead
     outweighs its arithmetic and exact Newton takes the fewest steps).
+
+    With fewer rows than coefficients and an objective that offers the Newton
+    step through the ``n x n`` system (``row_newton``: one output, an L2
+    term, a dense float64 X), Newton-Cholesky (which then takes that step)
+    while ``n_samples^2 <= ROW_NEWTON_RATIO * n_coef``, whatever the width.
 
     A non-convex objective (``convex=False``: a focal loss) gets
     Newton-Cholesky under the same bounds but whatever the width of X (its
@@ -60,6 +73,9 @@ def select_solver(solver, l1_ratio, n_coef, n_outputs=1, n_samples=None, convex=
         Rows of the data (``None``: unknown, as if large).
     convex : bool, default=True
         Whether the smooth objective is convex (``Objective.convex``).
+    row_newton : bool, default=False
+        Whether the objective provides ``"row_newton"``
+        (:meth:`~sklogloss.objective.LinearObjective.newton_step_rows`).
 
     Returns
     -------
@@ -79,6 +95,8 @@ def select_solver(solver, l1_ratio, n_coef, n_outputs=1, n_samples=None, convex=
     'lbfgs'
     >>> select_solver("auto", 0.0, 501, n_samples=200), select_solver("auto", 0.0, 301, n_samples=5000)
     ('newton-cg', 'newton-cholesky')
+    >>> select_solver("auto", 0.0, 3001, n_samples=200, row_newton=True)  # a wide dense X, few rows
+    'newton-cholesky'
     """
     from . import SOLVERS
 
@@ -86,6 +104,9 @@ def select_solver(solver, l1_ratio, n_coef, n_outputs=1, n_samples=None, convex=
         small = n_coef <= MAX_DENSE_HESSIAN
         if l1_ratio > 0:
             return "prox-newton" if convex and (small or n_outputs == 1) else "fista"
+        if (row_newton and convex and n_outputs == 1 and n_samples is not None and n_samples < n_coef
+                and float(n_samples) ** 2 <= ROW_NEWTON_RATIO * n_coef):
+            return "newton-cholesky"
         cheap = n_samples is not None and n_samples * float(n_coef) ** 2 <= SMALL_FULL_HESSIAN
         narrow = n_coef + (0.0 if n_samples is None else n_coef ** 2 / (3.0 * max(n_samples, 1))) \
             <= HESSIAN_FREE_WIDTH

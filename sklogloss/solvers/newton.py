@@ -16,6 +16,7 @@ so that a line search costs no pass over X.
 """
 
 from abc import ABC, abstractmethod
+from contextlib import nullcontext as _no_context
 
 import numpy as np
 
@@ -357,8 +358,13 @@ class NewtonCholeskySolver(NewtonSolver):
             coef0 = start_from_sample(self, objective, self.hess_obj, coef0)
         super().setup(objective, coef0)
         self.null_basis = objective.null_space()
+        # Fewer rows than coefficients: each step through the n x n system (see inner_solve).
+        self.rows = (self.hess_obj is objective and objective.convex and "row_newton" in objective.provides
+                     and objective.n_samples < objective.size and not self.null_basis.shape[1])
+        self.row_step = False  # whether the last step came from the n x n system
         # Reuse (and the memory) only where the Hessian is the full problem's and the objective convex.
-        self.lazy = self.hess_obj is objective and objective.convex and self.reuse_ratio > 0
+        self.lazy = (self.hess_obj is objective and objective.convex and self.reuse_ratio > 0
+                     and not self.rows)
         # Whether a Hessian formed here may be kept (a carried one always may).
         self.reuse_formed = self.lazy and objective.n_samples * float(objective.size) ** 2 >= self.reuse_min_work
         self.hessian, self.factor, self.t, self.n_hessians, self.hessian_coef = None, None, 1.0, 0, None
@@ -410,7 +416,8 @@ class NewtonCholeskySolver(NewtonSolver):
         if not super().line_search():
             return False
         if not (self.t == 1 and not self.rounding_step and self.extrapolate > 0 and self.hess_obj is self.obj
-                and self.factor is not None and self.obj.convex and "line_derivative" in self.obj.provides):
+                and (self.factor is not None or self.row_step) and self.obj.convex
+                and "line_derivative" in self.obj.provides):
             return True
         obj = self.obj
         _, _, step, raw_step, slope = self.line
@@ -478,6 +485,22 @@ class NewtonCholeskySolver(NewtonSolver):
         return converged
 
     def inner_solve(self):
+        """The Newton step: on the Hessian (formed, kept or sampled), or through the ``n x n`` system.
+
+        With fewer rows than coefficients (an objective with ``"row_newton"``,
+        a dense float64 X: :meth:`~sklogloss.objective.LinearObjective.newton_step_rows`)
+        the exact step costs a factor of ``n x n`` and three passes over X
+        instead of the ``(size, size)`` Hessian; no Hessian is then kept (each
+        step is a new factor), and where that system is not definite the step
+        is taken on the Hessian.
+        """
+        self.row_step = False
+        if self.rows:
+            with single_threaded_blas() if self.obj.n_samples <= 400 else _no_context():
+                step = self.obj.newton_step_rows(self.coef, self.grad, self.raw)
+            if step is not None:
+                self.step, self.row_step, self.factor = step, True, None
+                return
         if self.hess_obj is self.obj:
             if not self.keep:
                 self.hessian = self.factor = None
