@@ -362,6 +362,7 @@ class NewtonCholeskySolver(NewtonSolver):
         self.rows = (self.hess_obj is objective and objective.convex and "row_newton" in objective.provides
                      and objective.n_samples < objective.size and not self.null_basis.shape[1])
         self.row_step = False  # whether the last step came from the n x n system
+        self.pending_step = None  # a row step computed by check_convergence, for inner_solve
         # Reuse (and the memory) only where the Hessian is the full problem's and the objective convex.
         self.lazy = (self.hess_obj is objective and objective.convex and self.reuse_ratio > 0
                      and not self.rows)
@@ -463,7 +464,13 @@ class NewtonCholeskySolver(NewtonSolver):
         (the arithmetic's floor) is undone. Within a fit the quadratic
         convergence of Newton's method usually meets both at once; the
         correction matters after a step on an earlier Hessian, whose
-        convergence is linear.
+        convergence is linear. Through the ``n x n`` system (see
+        :meth:`inner_solve`) the correction is the exact Newton step at
+        ``coef``, which the next iteration then takes without computing it
+        again: it matters where the penalty is weak, the curvature along the
+        ``p - n`` directions that X does not see is the L2 strength alone,
+        and a gradient below ``tol`` leaves the coefficients far from the
+        optimum along them.
         """
         converged = super().check_convergence()
         before = self.refined_from
@@ -473,16 +480,26 @@ class NewtonCholeskySolver(NewtonSolver):
             self.coef, self.raw, self.value, self.known_state, self.grad, self.grad_max = before
             self.known_grad, self.refined_from = self.grad, None
             return True
-        if converged and self.lazy and self.factor is not None and self.refinements < self.max_refinements:
-            with single_threaded_blas():
-                correction = factor_solve(self.factor, self._projected(self.grad))
+        self.pending_step = None
+        if converged and self.refinements < self.max_refinements and (
+                (self.lazy and self.factor is not None) or self.rows):
+            if self.rows:  # the exact correction, which is the next step
+                correction = self.pending_step = self._row_newton_step()
+            else:
+                with single_threaded_blas():
+                    correction = factor_solve(self.factor, self._projected(self.grad))
             if correction is not None and float(np.max(np.abs(correction), initial=0.0)) > 0.1 * self.tol:
-                self.keep = True
+                self.keep = self.lazy
                 self.refinements += 1
                 self.refined_from = (self.coef, self.raw, self.value, self.known_state, self.grad, self.grad_max)
                 return False
         self.refined_from = None
         return converged
+
+    def _row_newton_step(self):
+        """``-H^{-1} grad`` at ``coef`` through the ``n x n`` system (None where it is not definite)."""
+        with single_threaded_blas() if self.obj.n_samples <= 400 else _no_context():
+            return self.obj.newton_step_rows(self.coef, self.grad, self.raw)
 
     def inner_solve(self):
         """The Newton step: on the Hessian (formed, kept or sampled), or through the ``n x n`` system.
@@ -496,8 +513,7 @@ class NewtonCholeskySolver(NewtonSolver):
         """
         self.row_step = False
         if self.rows:
-            with single_threaded_blas() if self.obj.n_samples <= 400 else _no_context():
-                step = self.obj.newton_step_rows(self.coef, self.grad, self.raw)
+            step = self.pending_step if self.pending_step is not None else self._row_newton_step()
             if step is not None:
                 self.step, self.row_step, self.factor = step, True, None
                 return
