@@ -19,12 +19,14 @@ MAX_DENSE_HESSIAN = 1500
 HESSIAN_FREE_WIDTH = 500
 
 #: With fewer rows than coefficients, Newton-Cholesky's exact step goes through an ``n x n``
-#: system (``LinearObjective.newton_step_rows``: ``X X^T`` once, then ``n^3 / 3`` multiply-adds
-#: and three passes over X a step). ``solver="auto"`` picks it for a single output while
-#: ``n_samples^2 <= ROW_NEWTON_RATIO * n_coef``: against Newton-CG, 100 x 2,000 5.1 ms against
-#: 18.3, 200 x 500 5.4 against 8.7, 500 x 3,000 35 against 97, 1,000 x 3,000 141 against 199,
-#: and about even at 500 x 1,000 and 400 x 600 (n^2 / p of 250 to 270; docs/performance.rst).
-ROW_NEWTON_RATIO = 300
+#: system (``LinearObjective.newton_step_rows``: ``X X^T`` once, then a factor of ``n^3 / 3``
+#: multiply-adds and three passes over X a step). ``solver="auto"`` picks it for a single
+#: output while ``n_samples^2 <= ROW_NEWTON_RATIO * n_coef``. Against Newton-CG (C = 1,
+#: medians of 3 to 5 interleaved fits): 150 x 5,000 23 ms against 59, 200 x 500 7.6 against
+#: 10.1, 500 x 3,000 56 against 85, 700 x 5,000 148 against 236; about even at n^2 / p of 90
+#: to 200 (300 x 1,000, 500 x 2,000, 700 x 3,000, 1,000 x 5,000); behind above (500 x 1,000
+#: 37 against 24, 700 x 2,000 103 against 85). See docs/performance.rst.
+ROW_NEWTON_RATIO = 120
 
 #: A multi-output Hessian costs about ``n_samples * n_coef^2`` flops; below this
 #: (a few milliseconds) ``solver="auto"`` forms it at every step (Newton-Cholesky:
@@ -97,6 +99,8 @@ def select_solver(solver, l1_ratio, n_coef, n_outputs=1, n_samples=None, convex=
     ('newton-cg', 'newton-cholesky')
     >>> select_solver("auto", 0.0, 3001, n_samples=200, row_newton=True)  # a wide dense X, few rows
     'newton-cholesky'
+    >>> select_solver("auto", 0.0, 1001, n_samples=500, row_newton=True)  # n^2 / p of 250: products
+    'newton-cg'
     """
     from . import SOLVERS
 
