@@ -384,7 +384,8 @@ def test_newton_step_rows_is_the_hessian_solve(fit_intercept):
 
 
 def test_newton_step_rows_only_where_the_row_gram_is_offered():
-    """A float32 or CSR X, no L2 term, several outputs: no capability, and the method says None."""
+    """A float32 or CSR X, no L2 term, several outputs, a float32 row sample: no capability, and
+    the method says None."""
     rng = np.random.default_rng(8)
     X = rng.normal(size=(20, 40))
     y = (X[:, 0] > 0).astype(float)
@@ -392,6 +393,12 @@ def test_newton_step_rows_only_where_the_row_gram_is_offered():
              LinearObjective(sp.csr_matrix(X), y, BinomialLoss()),
              LinearObjective(X, y, BinomialLoss(), C=np.inf),
              LinearObjective(X, np.eye(3)[rng.integers(0, 3, size=20)], MultinomialLoss())]
+    full = LinearObjective(X, y, BinomialLoss())
+    assert "row_newton" in full.provides
+    cases.append(full.row_subset(np.arange(10), dtype=np.float32))  # a float32 row sample of it
     for obj in cases:
         assert "row_newton" not in obj.provides
         assert obj.newton_step_rows(obj.zero_coef(), obj.gradient(obj.zero_coef())) is None
+    sub = full.row_subset(np.arange(10))  # a float64 one keeps it, and its step is its Hessian's
+    g, H = sub.gradient_hessian(sub.zero_coef())
+    np.testing.assert_allclose(sub.newton_step_rows(sub.zero_coef(), g), -np.linalg.solve(H, g), rtol=1e-9)

@@ -375,6 +375,8 @@ class LinearObjective(Objective):
         sub.design = self.design.take_rows(rows, dtype)
         sub.n_samples = sub.design.n_samples
         sub.checks_scores = False  # its solution is a start point, not a result
+        if not sub.design.offers_row_gram:  # (a float32 sample of the rows)
+            sub.provides = self.provides - {"row_newton"}
         sub.y = np.asarray(self.y[rows], order=sub.design.score_order)
         if self.offset is not None:
             sub.offset = np.asarray(self.offset[rows], order=sub.design.score_order)
@@ -672,7 +674,7 @@ class LinearObjective(Objective):
         >>> bool(np.allclose(obj.newton_step_rows(coef, grad), -np.linalg.solve(H, grad)))
         True
         """
-        if "row_newton" not in self.provides:
+        if "row_newton" not in self.provides or not self.design.offers_row_gram:
             return None
         if raw is None:
             raw = self.linear_predictor(coef)
