@@ -4,16 +4,20 @@ References: scikit-learn's objective at a tight tol (its solvers are independent
 of ours) and the explicit matrices the preconditioner stands for.
 """
 
+import warnings
+
 import numpy as np
 import pytest
+import scipy.linalg
 import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import OneHotEncoder
 
 from sklogloss import LogisticClassifier, SoftmaxClassifier
 from sklogloss.losses import BinomialLoss, MultinomialLoss
 from sklogloss.objective import LinearObjective
-from sklogloss.solvers import NewtonCGSolver
+from sklogloss.solvers import NewtonCGSolver, NewtonCholeskySolver
 from sklogloss.solvers.curvature import SchurJacobi
 
 
@@ -515,6 +519,47 @@ def test_newton_cholesky_through_the_row_system_converges_in_the_coefficients_un
     assert est.solver_ == "newton-cholesky"
     np.testing.assert_allclose(est.coef_, ref.coef_, rtol=0, atol=1e-6)
     np.testing.assert_allclose(est.intercept_, ref.intercept_, rtol=0, atol=1e-6)
+
+    def objective(e):
+        z = X @ e.coef_.ravel() + e.intercept_[0]
+        return C * float(np.sum(np.logaddexp(0, z) - y * z)) + 0.5 * float(np.sum(e.coef_ ** 2))
+
+    assert (objective(est) - objective(ref)) / objective(ref) < 1e-8
+
+
+def test_newton_cholesky_through_the_row_system_forms_no_hessian_under_a_very_weak_penalty():
+    """C = 1e6 on 100 x 6,000: the intercept's Schur complement is about l2, and computed by
+    cancellation it came out negative, so each such step fell back to the 6,001 x 6,001 Hessian
+    (288 MB, 3.6 s). Every step now goes through the n x n system, to the objective of a tight
+    Newton-CG fit (both at a tight tol: the data are separable, and the objective falls fivefold
+    a step until the L2 term stops it)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 6000))
+    y = (X[:, :5].sum(axis=1) + rng.normal(size=100) > 0).astype(float)
+    obj = _objective(X, y, C=1e6)
+    newton = NewtonCholeskySolver(tol=1e-10)
+    result = newton.solve(obj, obj.zero_coef())
+    assert result.converged and newton.rows and newton.n_hessians == 0
+    ref = NewtonCGSolver(tol=1e-12, max_iter=1000).solve(obj, obj.zero_coef())
+    assert (obj.loss(result.coef) - obj.loss(ref.coef)) <= 1e-8 * abs(obj.loss(ref.coef))
+
+
+def test_newton_cholesky_through_the_row_system_with_a_few_huge_rows():
+    """Three rows 1e5 times the others' scale (C = 1e4): the first row step's intercept was 13.1
+    where the Hessian's is 1.7, and the fit stopped at the null model ("line search found no
+    decrease"). It now reaches scikit-learn's objective."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 1000))
+    y = (X[:, :5].sum(axis=1) + rng.normal(size=80) > 0).astype(int)
+    X[:3] *= 1e5
+    C = 1e4
+    with warnings.catch_warnings():  # (scikit-learn's Hessian here has rcond 1e-20, and it says so)
+        warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
+        ref = LogisticRegression(C=C, solver="newton-cholesky", tol=1e-12, max_iter=1000).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est = LogisticClassifier(C=C).fit(X, y)
+    assert est.solver_ == "newton-cholesky"
 
     def objective(e):
         z = X @ e.coef_.ravel() + e.intercept_[0]

@@ -57,6 +57,14 @@ from .base import Objective
 __all__ = ["LinearObjective", "apply_class_weight", "class_weight_multiplier"]
 
 
+def _cholesky_or_none(M):
+    """scipy's ``cho_factor`` of ``M``, or None where it is not numerically positive definite."""
+    try:
+        return scipy.linalg.cho_factor(M, check_finite=False)
+    except (np.linalg.LinAlgError, ValueError):
+        return None
+
+
 def _f64(raw):
     return raw.astype(np.float64, copy=False)
 
@@ -655,11 +663,15 @@ class LinearObjective(Objective):
         weights' block ``A = l2 I + X^T D X`` is inverted by the Woodbury
         identity, ``A^{-1} v = (v - X^T D^{1/2} M^{-1} D^{1/2} X v) / l2`` with
         ``M = l2 I + D^{1/2} X X^T D^{1/2}``, and the intercept by its Schur
-        complement. A step costs ``n^3 / 3`` multiply-adds for the factor of
-        ``M`` and three passes over X, where the ``(p, p)`` Hessian would cost
-        ``n p^2 + p^3 / 3``: on a wide X with few rows it is the cheaper exact
-        step. None where the objective does not provide it, or the system is
-        not numerically definite.
+        complement, computed as ``l2 sd^T M^{-1} sd`` (``sd = diag(D)^{1/2}``)
+        without cancellation however weak the penalty. A step costs ``n^3 / 3``
+        multiply-adds for the factor of ``M`` and two passes over X, where the
+        ``(p, p)`` Hessian would cost ``n p^2 + p^3 / 3``: on a wide X with few
+        rows it is the cheaper exact step. With an L2 term below ``1e-10``
+        times ``M``'s largest diagonal entry (where ``M``'s factor would be
+        rounding), the step of that larger L2 term on the weights
+        (Levenberg-Marquardt). None where the objective does not provide it,
+        or the loss's curvature is negative.
 
         Examples
         --------
@@ -680,34 +692,39 @@ class LinearObjective(Objective):
             raw = self.linear_predictor(coef)
         lam, p = self.l2_strength, self.n_features
         d = self.loss_fn.gradient_hessian(self.y, self._scores(raw))[1] * self.sw
+        if not np.all(d >= 0):  # (a loss whose curvature is negative somewhere: the Hessian's step)
+            return None
         sd = np.sqrt(d)
         gram = self.design.row_gram()
         M = gram * sd[:, None]
         M *= sd
+        # An L2 term below 1e-10 of M's largest diagonal entry (C of 1e10 and more) leaves M's
+        # factor to rounding: the step of that larger L2 term on the weights instead, a
+        # Levenberg-Marquardt step (a descent direction; a fit from zero weights stays in the
+        # row space of X, where every curvature is above it).
+        lam = max(lam, 1e-10 * float(M.diagonal().max(initial=0.0)))
         M.flat[:: len(M) + 1] += lam
-        try:
-            factor = scipy.linalg.cho_factor(M, check_finite=False)
-        except (np.linalg.LinAlgError, ValueError):
+        factor = _cholesky_or_none(M)
+        if factor is None:
             return None
+        # With Z = D^{1/2} X: w = -(g_w + Z^T q) / lam for an n-vector q. Without an intercept
+        # q = -M^{-1} Z g_w. With one, q = -V_0 + lam b V_1 with M [V_0, V_1] = [Z g_w, sd],
+        # and the intercept's equation gives b; its Schur complement is lam sd^T V_1, computed
+        # as that product (its textbook form, sum d - c^T A^{-1} c, is a difference of two
+        # numbers of size sum d that loses every digit as lam gets small).
         g_w = grad[:p]
-        rhs = [_f64(np.asarray(self.design.matmul(g_w)))]  # X g_w
-        if self.fit_intercept:
-            c = self.design.rmatmul(d)  # X^T d: the weights' coupling with the intercept
-            rhs.append(gram @ d)  # X c
-        U = sd[:, None] * scipy.linalg.cho_solve(factor, sd[:, None] * np.column_stack(rhs), check_finite=False)
-        # A^{-1} v = (v - X^T U_v) / lam, with U_v = D^{1/2} M^{-1} D^{1/2} X v.
+        z_g = sd * _f64(np.asarray(self.design.matmul(g_w)))
         step = np.empty(self.n_dof)
         if self.fit_intercept:
-            u_g, u_c = U[:, 0], U[:, 1]
-            c_A_g = (c @ g_w - rhs[1] @ u_g) / lam  # c^T A^{-1} g_w  (c^T X^T u = (X c)^T u)
-            c_A_c = (c @ c - rhs[1] @ u_c) / lam
-            schur = float(d.sum()) - c_A_c
-            if not schur > 1e-12 * max(float(d.sum()), np.finfo(float).tiny):
+            V = scipy.linalg.cho_solve(factor, np.column_stack([z_g, sd]), check_finite=False)
+            schur = lam * float(sd @ V[:, 1])
+            if not schur > 0:
                 return None
-            step[p] = db = (c_A_g - grad[p]) / schur
-            step[:p] = (self.design.rmatmul(u_g + db * u_c) - (g_w + db * c)) / lam
+            step[p] = b = (float(sd @ V[:, 0]) - grad[p]) / schur
+            q = lam * b * V[:, 1] - V[:, 0]
         else:
-            step[:p] = (self.design.rmatmul(U[:, 0]) - g_w) / lam
+            q = -scipy.linalg.cho_solve(factor, z_g, check_finite=False)
+        step[:p] = -(g_w + self.design.rmatmul(sd * q)) / lam
         return step if np.all(np.isfinite(step)) else None
 
     def gradient_hessp(self, coef, raw=None, gradient=True, state=None, approximate=False):

@@ -20,7 +20,7 @@ HESSIAN_FREE_WIDTH = 500
 
 #: With fewer rows than coefficients, Newton-Cholesky's exact step goes through an ``n x n``
 #: system (``LinearObjective.newton_step_rows``: ``X X^T`` once, then a factor of ``n^3 / 3``
-#: multiply-adds and three passes over X a step). ``solver="auto"`` picks it for a single
+#: multiply-adds and two passes over X a step). ``solver="auto"`` picks it for a single
 #: output while ``n_samples^2 <= ROW_NEWTON_RATIO * n_coef``. Against Newton-CG (C = 1,
 #: medians of 3 to 5 interleaved fits): 150 x 5,000 23 ms against 59, 200 x 500 7.6 against
 #: 10.1, 500 x 3,000 56 against 85, 700 x 5,000 148 against 236; about even at n^2 / p of 90

@@ -506,10 +506,11 @@ class NewtonCholeskySolver(NewtonSolver):
 
         With fewer rows than coefficients (an objective with ``"row_newton"``,
         a dense float64 X: :meth:`~sklogloss.objective.LinearObjective.newton_step_rows`)
-        the exact step costs a factor of ``n x n`` and three passes over X
+        the exact step costs a factor of ``n x n`` and two passes over X
         instead of the ``(size, size)`` Hessian; no Hessian is then kept (each
-        step is a new factor), and where that system is not definite the step
-        is taken on the Hessian.
+        step is a new factor). Only where the loss's curvature is negative
+        somewhere (``newton_step_rows`` gives None) is the step taken on the
+        Hessian.
         """
         self.row_step = False
         if self.rows:
