@@ -22,10 +22,10 @@ HESSIAN_FREE_WIDTH = 500
 #: system (``LinearObjective.newton_step_rows``: ``X X^T`` once, then a factor of ``n^3 / 3``
 #: multiply-adds and two passes over X a step). ``solver="auto"`` picks it for a single
 #: output while ``n_samples^2 <= ROW_NEWTON_RATIO * n_coef``. Against Newton-CG (C = 1,
-#: medians of 3 to 5 interleaved fits): 150 x 5,000 23 ms against 59, 200 x 500 7.6 against
-#: 10.1, 500 x 3,000 56 against 85, 700 x 5,000 148 against 236; about even at n^2 / p of 90
-#: to 200 (300 x 1,000, 500 x 2,000, 700 x 3,000, 1,000 x 5,000); behind above (500 x 1,000
-#: 37 against 24, 700 x 2,000 103 against 85). See docs/performance.rst.
+#: medians of 3 to 5 interleaved fits): 150 x 5,000 15 ms against 38, 300 x 1,000 15.7 against
+#: 17.7, 500 x 3,000 45 against 80, 700 x 5,000 114 against 196; about even at n^2 / p of 150
+#: to 250 (300 x 600, 700 x 2,000), behind above (500 x 1,000 31 against 21, 1,000 x 3,000 200
+#: against 167). See docs/performance.rst.
 ROW_NEWTON_RATIO = 120
 
 #: A multi-output Hessian costs about ``n_samples * n_coef^2`` flops; below this
