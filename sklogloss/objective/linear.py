@@ -675,13 +675,17 @@ class LinearObjective(Objective):
 
         Examples
         --------
+        Twenty rows, fifty columns: a 20 x 20 system gives the step of the
+        51 x 51 Hessian.
+
         >>> import numpy as np
         >>> from sklogloss.losses import BinomialLoss
         >>> from sklogloss.objective import LinearObjective
-        >>> rng = np.random.default_rng(0)
-        >>> X = rng.normal(size=(20, 50))
+        >>> X = np.random.default_rng(0).normal(size=(20, 50))
         >>> obj = LinearObjective(X, (X[:, 0] > 0).astype(float), BinomialLoss(), C=1.0)
-        >>> coef = rng.normal(scale=0.1, size=51)
+        >>> "row_newton" in obj.provides
+        True
+        >>> coef = np.full(51, 0.01)
         >>> grad, H = obj.gradient_hessian(coef)
         >>> bool(np.allclose(obj.newton_step_rows(coef, grad), -np.linalg.solve(H, grad)))
         True
