@@ -497,7 +497,7 @@ class NewtonCholeskySolver(NewtonSolver):
         return converged
 
     def _row_newton_step(self):
-        """``-H^{-1} grad`` at ``coef`` through the ``n x n`` system (``newton_step_rows``; None where it gives none)."""
+        """``-H^{-1} grad`` at ``coef`` through the ``n x n`` system (None where ``newton_step_rows`` is)."""
         with single_threaded_blas() if self.obj.n_samples <= 400 else _no_context():
             return self.obj.newton_step_rows(self.coef, self.grad, self.raw)
 
