@@ -249,11 +249,15 @@ class LinearObjective(Objective):
         self.l1_strength = self.alpha * self.l1_ratio
         self.checks_scores = self.design.dtype != np.float64  # see Objective.checks_scores
         self.convex = bool(loss.convex)
-        self.provides = frozenset({"hessian", "hessp", "approximate_hessp", "hessian_diagonal", "row_subset",
-                                   "block_columns", "line_derivative"}
-                                  | ({"lipschitz"} if loss.hessian_bound is not None else set())
-                                  | ({"row_newton"} if self.n_outputs == 1 and self.l2_strength > 0
-                                     and self.design.offers_row_gram else set()))
+        self.provides = self._capabilities()
+
+    def _capabilities(self):
+        """``provides`` for this loss, penalty and design (a row subset's own design may offer less)."""
+        return frozenset({"hessian", "hessp", "approximate_hessp", "hessian_diagonal", "row_subset",
+                          "block_columns", "line_derivative"}
+                         | ({"lipschitz"} if self.loss_fn.hessian_bound is not None else set())
+                         | ({"row_newton"} if self.n_outputs == 1 and self.l2_strength > 0
+                            and self.design.offers_row_gram else set()))
 
     def _check_offset(self, offset, n):
         if offset is None:
@@ -383,8 +387,7 @@ class LinearObjective(Objective):
         sub.design = self.design.take_rows(rows, dtype)
         sub.n_samples = sub.design.n_samples
         sub.checks_scores = False  # its solution is a start point, not a result
-        if not sub.design.offers_row_gram:  # (a float32 sample of the rows)
-            sub.provides = self.provides - {"row_newton"}
+        sub.provides = sub._capabilities()  # (a float32 sample offers no X X^T)
         sub.y = np.asarray(self.y[rows], order=sub.design.score_order)
         if self.offset is not None:
             sub.offset = np.asarray(self.offset[rows], order=sub.design.score_order)
@@ -690,7 +693,7 @@ class LinearObjective(Objective):
         >>> bool(np.allclose(obj.newton_step_rows(coef, grad), -np.linalg.solve(H, grad)))
         True
         """
-        if "row_newton" not in self.provides or not self.design.offers_row_gram:
+        if "row_newton" not in self.provides:
             return None
         if raw is None:
             raw = self.linear_predictor(coef)
