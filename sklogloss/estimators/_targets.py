@@ -115,6 +115,32 @@ def check_counts(y, name="y"):
     return y
 
 
+def _label_indices(y):
+    """``np.unique(y, return_inverse=True)``; by counting for integer labels of a small range.
+
+    Integer labels between 0 and ``2 * len(y)`` (the usual ``0 .. K - 1``)
+    are counted (``np.bincount``), not sorted: two passes over ``y``
+    instead of a sort of it. The classes keep ``y``'s dtype either way.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklogloss.estimators._targets import _label_indices
+    >>> _label_indices(np.array([3, 0, 3, 7]))
+    (array([0, 3, 7]), array([1, 0, 1, 2]))
+    """
+    y = np.asarray(y)
+    if y.ndim == 1 and y.size and y.dtype.kind in "iu":
+        lo, hi = int(y.min()), int(y.max())
+        if lo >= 0 and hi <= 2 * y.size:
+            present = np.bincount(y, minlength=hi + 1) > 0
+            classes = np.flatnonzero(present)
+            index = np.cumsum(present) - 1  # the position of each present label among the classes
+            return classes.astype(y.dtype), index[y]
+    classes, y_idx = np.unique(y, return_inverse=True)
+    return classes, y_idx.reshape(-1)
+
+
 def _one_hot(y_idx, n_classes):
     Y = np.zeros((y_idx.size, n_classes))
     Y[np.arange(y_idx.size), y_idx] = 1.0
@@ -182,16 +208,21 @@ class LabelTargets:
             raise ValueError(f"Unknown label type: {target_type}. Maybe you are trying to fit a classifier, "
                              "which expects discrete classes on a regression target with continuous values.")
         n = len(y)
-        if "multiclass" in target_type and n > 20 and np.unique(y).shape[0] > round(0.5 * n):
+        found, Y = self._labels(y, classes)
+        if "multiclass" in target_type and n > 20 and (
+                found.size if classes is None else np.unique(y).shape[0]) > round(0.5 * n):
             warnings.warn("The number of unique classes is greater than 50% of the number of samples. `y` "
                           "could represent a regression problem, not a classification problem.", UserWarning,
                           stacklevel=4)
-        return ("labels", *self._labels(y, classes))
+        return "labels", found, Y
 
-    def _labels(self, y, classes):
-        """``(classes, one-hot Y)``: new classes (at least two) if ``classes`` is None."""
+    def _labels(self, y, classes, one_hot=True):
+        """``(classes, one-hot Y)``: new classes (at least two) if ``classes`` is None.
+
+        ``one_hot=False``: ``(classes, y_idx)``, each label's index among the classes.
+        """
         if classes is None:
-            classes, y_idx = np.unique(y, return_inverse=True)
+            classes, y_idx = _label_indices(y)
             if classes.size < 2:
                 raise ValueError(
                     f"{self.needs_classes} needs samples of at least 2 classes in the data, but "
@@ -202,7 +233,7 @@ class LabelTargets:
             if np.any(unseen):
                 raise ValueError("y contains labels not seen in fit: "
                                  f"{', '.join(label_repr(c) for c in np.unique(y[unseen]))}.")
-        return classes, _one_hot(y_idx, classes.size)
+        return classes, (_one_hot(y_idx, classes.size) if one_hot else y_idx)
 
     def transform_block(self, y):
         """The target matrix of one row block of ``y``, for the kind and classes learnt in ``fit``.
@@ -365,10 +396,10 @@ class OneVsRestTargets(LabelTargets):
             # check_classification_targets' test, without a second type_of_target pass.
             raise ValueError(f"Unknown label type: {target_type}. Pass class labels (integers or "
                              "strings) or probabilities of class 1 in [0, 1].")
-        classes, Y = self._labels(y, classes)
+        classes, y_idx = self._labels(y, classes, one_hot=False)
         if classes.size == 2:
-            return "binary", classes, Y[:, 1:]
-        return "multiclass", classes, Y
+            return "binary", classes, (y_idx == 1).astype(np.float64)[:, None]
+        return "multiclass", classes, _one_hot(y_idx, classes.size)
 
     def class_mass(self, Y, sample_weight):
         """Masses of the classes: both classes of one binary column, else each column's."""

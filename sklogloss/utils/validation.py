@@ -32,7 +32,9 @@ def type_of_target(y, input_name="y"):
             fractional = np.any(y != y.astype(int))
         if fractional or not np.isfinite(y).all():
             return _sklearn_type_of_target(y, input_name=input_name)  # its "continuous", or its error
-    return "multiclass" if np.unique(y).shape[0] > 2 else "binary"
+    # More than two values: one that is neither the smallest nor the largest (no sort of y).
+    lo, hi = y.min(), y.max()
+    return "multiclass" if bool(np.any((y != lo) & (y != hi))) else "binary"
 
 
 def check_sample_weight(sample_weight, X):
