@@ -85,6 +85,12 @@ class BinomialLoss(Loss):
     shape ``(n,)`` and targets ``y`` of shape ``(n,)`` to per-sample losses,
     gradients and Hessians with respect to ``z``.
 
+    Its state (see :mod:`sklogloss.losses.base`) is ``exp(-|z|)``, the
+    exponential the value needs: given back, the gradient, the Hessian
+    diagonal and the Hessian products at the same ``z`` cost no exponential
+    of their own (on a tall X, where a line search's value and the next
+    gradient are most of a Newton step's work beside the products).
+
     Examples
     --------
     >>> import numpy as np
@@ -102,6 +108,7 @@ class BinomialLoss(Loss):
     hessian_is_fisher = True
     hessian_bound = 0.25
     linear_in_target = True
+    has_state = True
 
     def loss(self, y, raw):
         """Per-sample loss, shape ``(n,)``."""
@@ -119,11 +126,36 @@ class BinomialLoss(Loss):
         grad -= y
         return loss, grad
 
+    def loss_state(self, y, raw):
+        """Per-sample loss and the state ``exp(-|raw|)`` (read-only for its consumers)."""
+        e = np.abs(raw)
+        np.negative(e, out=e)
+        np.exp(e, out=e)
+        loss = np.log1p(e)
+        loss += np.maximum(raw, 0)
+        loss -= y * raw
+        return loss, e
+
     def gradient(self, y, raw, state=None):
-        """Per-sample gradient ``expit(raw) - y``."""
-        grad = sigmoid(raw)
+        """Per-sample gradient ``expit(raw) - y`` (``state``: ``exp(-|raw|)`` from :meth:`loss_state`)."""
+        grad = sigmoid(raw) if state is None else self._proba_from_exp(raw, state)
         grad -= y
         return grad
+
+    def hessian_diagonal(self, y, raw, state=None):
+        """Per-sample Hessian ``p (1 - p)``, computed as ``e / (1 + e)^2`` with ``e = exp(-|raw|)``."""
+        e = np.exp(-np.abs(raw)) if state is None else state
+        return e / np.square(1 + e)
+
+    def gradient_hessian_product(self, y, raw, state=None, overwrite=False):
+        """Per-sample gradient and ``r -> p (1 - p) r`` (``state``: see :meth:`gradient`)."""
+        e = np.exp(-np.abs(raw)) if state is None else state
+        grad = self._proba_from_exp(raw, e)
+        grad -= y
+        hess = e / np.square(1 + e)
+        if overwrite:
+            return grad, lambda r: np.multiply(hess, r, out=r) if r.dtype == hess.dtype else hess * r
+        return grad, lambda r: hess * r
 
     def gradient_hessian(self, y, raw):
         """Per-sample gradient and (diagonal) Hessian ``p (1 - p)``."""
