@@ -329,8 +329,14 @@ class ArrayDesign(Design):
             X = self.X
             return np.asarray((X.T @ sp.diags(d) @ X).toarray(), dtype=np.float64)
         p = self.n_features
-        H = np.zeros((p, p), dtype=np.float64)
         d = d.astype(self.dtype, copy=False)
+        if self.n_samples * p <= self.block_entries and self.n_samples <= self.block_rows:
+            # One block: no accumulator (small data, where each call counts).
+            if nonneg:
+                A = self.X * np.sqrt(d)[:, None]
+                return np.asarray(A.T @ A, dtype=np.float64)
+            return np.asarray(self.X.T @ (self.X * d[:, None]), dtype=np.float64)
+        H = np.zeros((p, p), dtype=np.float64)
         for rows, Xb in self.row_blocks():
             db = d[rows, None]
             if nonneg:

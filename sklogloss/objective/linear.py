@@ -521,11 +521,16 @@ class LinearObjective(Objective):
         ``exact`` and ``approximate`` are passed to ``rmatmul`` (``approximate``
         for Hessian-vector products).
         """
+        XtG = self.design.rmatmul(G, exact=exact, approximate=approximate).T
+        if not self.fit_intercept:
+            return np.ascontiguousarray(XtG, dtype=np.float64)
         out = np.empty(G.shape[1:][::-1] + (self.n_dof,))
-        out[..., : self.n_features] = self.design.rmatmul(G, exact=exact, approximate=approximate).T
-        if self.fit_intercept:
+        out[..., : self.n_features] = XtG
+        if G.ndim == 1:
+            out[-1] = G.sum(dtype=np.float64)
+        else:
             # (a product with ones: numpy's sum over the rows of a C-ordered (n, K) array is 8x slower)
-            out[..., -1] = np.ones(len(G)) @ G.astype(np.float64, copy=False)
+            out[:, -1] = np.ones(len(G)) @ G.astype(np.float64, copy=False)
         return out
 
     def _grad_from_raw_grad(self, coef, G, exact=None, scale=None, approximate=False):
@@ -654,8 +659,11 @@ class LinearObjective(Objective):
                     H[k * m:(k + 1) * m, j * m:(j + 1) * m] = block
                     if j != k:
                         H[j * m:(j + 1) * m, k * m:(k + 1) * m] = block.T
-        diag = np.arange(K * m).reshape(K, m)[:, : self.n_features].ravel()
-        H[diag, diag] += self.l2_strength
+        if K == 1:
+            H.ravel()[: self.n_features * (m + 1) : m + 1] += self.l2_strength  # the weights' diagonal (a view)
+        else:
+            diag = np.arange(K * m).reshape(K, m)[:, : self.n_features].ravel()
+            H[diag, diag] += self.l2_strength
         return grad, H
 
     def newton_step_rows(self, coef, grad, raw=None):

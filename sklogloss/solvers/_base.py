@@ -15,6 +15,9 @@ import numpy as np
 
 __all__ = ["Result", "Solver", "armijo_backtracking"]
 
+# The default relative resolution of f in armijo_backtracking.
+_RESOLUTION = 16 * float(np.finfo(np.float64).eps)
+
 
 class Solver:
     """Base class of the solvers: parameters, requirements and their check.
@@ -146,7 +149,7 @@ def armijo_backtracking(value_at, f0, slope, *, grad_l1_at=None, grad_l1=None, s
     """
     t = 1.0
     if resolution is None:
-        resolution = 16 * np.finfo(np.float64).eps
+        resolution = _RESOLUTION
     eps = resolution * max(abs(f0), 1.0)
     unresolved = 0
     for _ in range(max_halvings):

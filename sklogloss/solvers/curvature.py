@@ -71,7 +71,7 @@ def cholesky_factor(H):
     array([0.5, 0. ])
     """
     H = np.asarray(H, dtype=np.float64)
-    potrf = scipy.linalg.lapack.get_lapack_funcs("potrf", (H,))
+    potrf = scipy.linalg.lapack.dpotrf
     # A C-ordered H is passed as H.T (Fortran-ordered, the same symmetric matrix): no copy.
     factor, info = potrf(H.T if H.flags.c_contiguous and not H.flags.f_contiguous else H, lower=0, clean=0)
     return factor if info == 0 else None
@@ -91,8 +91,8 @@ def factor_solve(factor, b):
     >>> factor_solve(R, np.array([2.0, 2.0]))
     array([1. , 0.5])
     """
-    potrs = scipy.linalg.lapack.get_lapack_funcs("potrs", (factor,))
-    x, info = potrs(factor, np.asarray(b, dtype=np.float64), lower=0)
+    # (float64 throughout: cholesky_factor's factors are)
+    x, info = scipy.linalg.lapack.dpotrs(factor, np.asarray(b, dtype=np.float64), lower=0)
     if info != 0 or not np.all(np.isfinite(x)):
         return None
     return x
