@@ -177,6 +177,6 @@ class BinomialLoss(Loss):
     def _proba_from_exp(raw, e):
         # expit(z) from e = exp(-|z|): 1 / (1 + e) for z >= 0, e / (1 + e) otherwise.
         denom = 1 + e
-        p = np.where(raw >= 0, 1, e)
+        p = np.where(raw >= 0, 1.0, e)
         p /= denom
         return p.astype(raw.dtype, copy=False)
