@@ -29,6 +29,13 @@ def _threaded_csr(X):
     return design
 
 
+def _fused(X):
+    # hessian_product reads X once, in blocks of 7 rows (the path of a dense X above fused_bytes).
+    design = ArrayDesign(X)
+    design.fused_bytes, design.fused_block_bytes = 0, 7 * X.shape[1] * X.itemsize
+    return design
+
+
 @dataclass(frozen=True)
 class DesignCase:
     id: str
@@ -45,6 +52,8 @@ DESIGNS = [
     DesignCase("csr-f32", lambda X: ArrayDesign(sp.csr_matrix(X)), np.float32),
     DesignCase("csr-threaded-f64", _threaded_csr),
     DesignCase("dense-blocks7-f64", lambda X: ArrayDesign(X, block_rows=7), min_blocks=N // 7),
+    DesignCase("dense-fused-f64", lambda X: _fused(X)),
+    DesignCase("dense-fused-F-f32", lambda X: _fused(np.asfortranarray(X)), np.float32),
 ]
 designs = pytest.mark.parametrize("case", DESIGNS, ids=[c.id for c in DESIGNS])
 outputs = pytest.mark.parametrize("k", [None, K], ids=["1d", "2d"])
@@ -153,6 +162,26 @@ def test_rmatmul(case, k):
     _check_rmatmul(design, X, G)
     if k is not None:  # targets and gradients are laid out as the scores
         _check_rmatmul(design, X, np.asarray(G, order=design.score_order))
+
+
+@designs
+@pytest.mark.parametrize("shift", [0.0, 0.7])
+@pytest.mark.parametrize("approximate", [False, True])
+def test_hessian_product(case, shift, approximate):
+    # (X^T u, sum u) with u = d (X v + shift): what a Hessian-vector product of one output needs.
+    design, X = _data(case)
+    rng = np.random.default_rng(8)
+    d, v = rng.uniform(size=N), rng.normal(size=P)
+    Xtu, total = design.hessian_product(d, v, shift, approximate=approximate)
+    u = d * (X @ v.astype(case.dtype) + shift)
+    scale = np.abs(X).T @ (d * (np.abs(X) @ np.abs(v) + shift))
+    tol = FLOAT32 if approximate else _fast_tol(design)
+    assert isinstance(Xtu, np.ndarray) and Xtu.dtype == np.float64 and isinstance(total, float)
+    _check(Xtu, X.T @ u, scale, tol)
+    _check(np.array(total), np.array(u.sum()), d @ (np.abs(X) @ np.abs(v) + shift), tol)
+    # The default (two products) gives the same within the products' rounding.
+    Xtu2, total2 = Design.hessian_product(design, d, v, shift, approximate=approximate)
+    _check(Xtu, Xtu2, scale, tol)
 
 
 @designs

@@ -430,3 +430,27 @@ def test_newton_step_rows_only_where_the_row_gram_is_offered():
     sub = full.row_subset(np.arange(10))  # a float64 one keeps it, and its step is its Hessian's
     g, H = sub.gradient_hessian(sub.zero_coef())
     np.testing.assert_allclose(sub.newton_step_rows(sub.zero_coef(), g), -np.linalg.solve(H, g), rtol=1e-9)
+
+
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_one_output_hessp_reads_a_large_dense_x_once_and_is_the_hessian_product(fit_intercept, dtype):
+    # A dense X above fused_bytes: each product is Design.hessian_product's blocks (here of 9
+    # rows), X^T D (X w + b) and its intercept sum in one read; it is H v of the full Hessian.
+    X, y, loss, sw = _problem(False, n=250, dtype=dtype)
+    design = ArrayDesign(X)
+    design.fused_bytes, design.fused_block_bytes = 0, 9 * X.shape[1] * X.itemsize
+    calls = []
+    product = design.hessian_product
+    design.hessian_product = lambda *a, **k: calls.append(1) or product(*a, **k)
+    offset = np.random.default_rng(3).normal(size=len(y))
+    obj = LinearObjective(design, y, loss, sample_weight=sw, fit_intercept=fit_intercept, C=0.7, offset=offset)
+    coef = np.random.default_rng(1).normal(scale=0.5, size=obj.size)
+    H = LinearObjective(X.astype(np.float64), y, loss, sample_weight=sw, fit_intercept=fit_intercept, C=0.7,
+                        offset=offset).gradient_hessian(coef)[1]
+    hessp = obj.gradient_hessp(coef)[1]
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    for seed in range(3):
+        v = np.random.default_rng(seed).normal(size=obj.size)
+        np.testing.assert_allclose(hessp(v), H @ v, rtol=0, atol=tol * (np.abs(H) @ np.abs(v)).max())
+    assert len(calls) == 3

@@ -11,6 +11,8 @@ The objective uses nothing else of X; solvers never see the design at all
 
 import contextlib
 
+import numpy as np
+
 __all__ = ["Design"]
 
 
@@ -78,6 +80,23 @@ class Design:
         ``exact=False``).
         """
         raise NotImplementedError
+
+    def hessian_product(self, d, v, shift=0.0, approximate=False):
+        """``(X^T u, sum(u))`` with ``u = d * (X @ v + shift)``: the passes of a Hessian-vector product.
+
+        For one output: ``d`` of shape ``(n,)`` (the weighted per-sample
+        curvature), ``v`` of shape ``(p,)``, ``shift`` the intercept's part
+        of the direction. ``X^T u`` is float64 (its sums may be in X's dtype,
+        as ``rmatmul(..., exact=False)``), ``sum(u)`` a float64 number.
+        ``approximate``: as for :meth:`matmul`. The default is those two
+        products (:meth:`matmul`, then :meth:`rmatmul`); a design may read X
+        once for both.
+        """
+        u = np.asarray(self.matmul(v, approximate=approximate)).astype(np.float64, copy=False)
+        if shift:
+            u = u + shift
+        u = d * u
+        return self.rmatmul(u, exact=False, approximate=approximate), float(u.sum(dtype=np.float64))
 
     def squared_rmatmul(self, D):
         """``(X * X).T @ D`` for ``D`` of shape ``(n,)`` or ``(n, K)``, float64 (Hessian diagonals)."""

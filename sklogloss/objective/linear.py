@@ -743,7 +743,12 @@ class LinearObjective(Objective):
         return step if np.all(np.isfinite(step)) else None
 
     def gradient_hessp(self, coef, raw=None, gradient=True, state=None, approximate=False):
-        """Gradient and a function ``v -> H v`` (two passes over X per product).
+        """Gradient and a function ``v -> H v`` (two passes over X per product, or one).
+
+        For one output a product is one :meth:`Design.hessian_product
+        <sklogloss.design.Design.hessian_product>`, which reads a large dense
+        X once; for several, :meth:`~sklogloss.design.Design.matmul` and
+        :meth:`~sklogloss.design.Design.rmatmul`.
 
         ``gradient=False`` skips the gradient's pass over X and returns ``None``
         for it. ``state``: see :meth:`loss_state`. ``approximate=True``
@@ -771,23 +776,36 @@ class LinearObjective(Objective):
         if self.n_outputs == 1:
             G, hess = self.loss_fn.gradient_hessian(self.y, self._scores(raw))
             d = hess * self.sw
-            scale = None
+            grad = self._grad_from_unweighted(coef, G) if gradient else None
+            p, l2, intercept = self.n_features, self.l2_strength, self.fit_intercept
 
-            def raw_hessp(r):
-                return d * r
-        else:
-            G, per_sample_hessp = self.loss_fn.gradient_hessian_product(
-                self.y, self._scores(raw), state=state, overwrite=True)
-            # Equal weights scale the row sums, not the (n, K) products (see _uniform_weight).
-            scale = self._uniform_weight()
-            sw = None if scale is not None else self.sw[:, None]
-
-            def raw_hessp(r):
-                # r is this product's own scores array: the loss may overwrite it (overwrite=True).
-                out = per_sample_hessp(r)
-                if sw is not None:
-                    out *= sw
+            def hessp(v):
+                # X^T D (X w + b), 1^T D (X w + b) and l2 * w: one call to the design, which
+                # reads a large dense X once per product (Design.hessian_product).
+                W, b = self.unpack(v)
+                Xtu, total = self.design.hessian_product(d, W[0], float(b[0]) if intercept else 0.0,
+                                                         approximate=approximate)
+                out = np.empty(self.n_dof)
+                out[:p] = Xtu
+                out[:p] += l2 * W[0]
+                if intercept:
+                    out[p] = total
                 return out
+
+            return grad, hessp
+
+        G, per_sample_hessp = self.loss_fn.gradient_hessian_product(
+            self.y, self._scores(raw), state=state, overwrite=True)
+        # Equal weights scale the row sums, not the (n, K) products (see _uniform_weight).
+        scale = self._uniform_weight()
+        sw = None if scale is not None else self.sw[:, None]
+
+        def raw_hessp(r):
+            # r is this product's own scores array: the loss may overwrite it (overwrite=True).
+            out = per_sample_hessp(r)
+            if sw is not None:
+                out *= sw
+            return out
 
         grad = self._grad_from_unweighted(coef, G) if gradient else None
 

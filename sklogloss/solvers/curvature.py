@@ -281,8 +281,12 @@ def _densest(weight, candidates, k):
     >>> import numpy as np
     >>> _densest(np.array([1.0, 5.0, 3.0, 5.0, 0.5]), np.array([True, True, True, True, False]), 3)
     array([1, 3, 2])
+    >>> _densest(np.array([1.0, 5.0]), np.array([True, True]), 0).size  # (schur_columns=0: the intercept alone)
+    0
     """
     index = np.flatnonzero(candidates)
+    if k <= 0:
+        return index[:0]
     if index.size > k:
         w = weight[index]
         kth = np.partition(w, index.size - k)[index.size - k]  # the k-th largest
