@@ -124,7 +124,8 @@ class NewtonCGSolver(NewtonSolver):
         if not needs[kind][0]:
             raise ValueError(f"preconditioner={kind!r} needs an objective with {needs[kind][1]}; "
                              f"{type(objective).__name__} has {sorted(objective.provides)}.")
-        self.hess_obj, self.null_basis, self.factored = None, None, None
+        self.hess_obj, self.null_basis, self.factored, self.factored_precond = None, None, None, None
+        self.precond = None
         self.approximate = "approximate_hessp" in objective.provides
         self.products = 0  # Hessian-vector products so far (the Schur preconditioner's budget)
         self.schur = SchurJacobi(objective, self.schur_columns, self.schur_change) if kind == "schur" else None
@@ -142,17 +143,26 @@ class NewtonCGSolver(NewtonSolver):
         return min(m, objective.n_samples)
 
     def update_gradient_hessian(self):
-        """Set ``grad``, ``hessp`` and ``precond`` (a function ``r -> M^{-1} r``)."""
-        state = self.known_state
+        """Set ``grad`` and ``hessp``; the preconditioner waits for :meth:`inner_solve`.
+
+        None is formed at the solution, where the convergence test ends the
+        iteration (a Schur or Jacobi preconditioner costs a pass over ``X * X``).
+        """
         if self.known_grad is None:
             self.grad, self.hessp = self._gradient_hessp(gradient=True)
         else:
             self.grad = self.known_grad
             self.hessp = self._gradient_hessp(gradient=False)[1]
+        self.precond = None
+
+    def update_preconditioner(self):
+        """Set ``precond``, a function ``r -> M^{-1} r`` at ``coef`` (before the line search drops ``known_state``)."""
+        state = self.known_state
         if self.hess_obj is not None:
             H = self.curvature.update(self.coef, self.grad)
             if H is self.factored:
-                return  # the same sample Hessian as last step: keep its factor
+                self.precond = self.factored_precond  # the same sample Hessian as last step: its factor
+                return
             self.factored = None
             H = deflate(H, self.null_basis)
             try:
@@ -163,7 +173,8 @@ class NewtonCGSolver(NewtonSolver):
                     with single_threaded_blas():
                         return scipy.linalg.cho_solve(factor, r, check_finite=False)
 
-                self.precond, self.factored = precond, self.curvature.H
+                self.precond = self.factored_precond = precond
+                self.factored = self.curvature.H
                 return
             except (np.linalg.LinAlgError, ValueError):
                 pass  # not positive definite on the sample: fall back to Jacobi
@@ -205,6 +216,8 @@ class NewtonCGSolver(NewtonSolver):
         shifts' eigenvalue ``1 / (C S)`` would otherwise dominate the CG
         iterations.
         """
+        if self.precond is None:
+            self.update_preconditioner()
         g = self.grad
         gnorm = float(np.linalg.norm(g))
         eta = min(0.5, np.sqrt(gnorm))
