@@ -280,7 +280,8 @@ def objective_of(est, X, y, C, kind, l1_ratio=0.0):
     return user_objective(X, y, coef, intercept, C, kind, l1_ratio)
 
 
-PASSES = ("matmul", "matmul64", "rmatmul", "squared_rmatmul")
+PASSES = {"matmul": 1, "matmul64": 1, "rmatmul": 1, "squared_rmatmul": 1,
+          "hessian_product": 2}  # (X^T D X v: two products, whether or not X is read once for both)
 GRAMS = ("weighted_gram", "block_gram", "weighted_cross_gram")
 
 
@@ -289,17 +290,18 @@ def counting(n_samples):
     """Count what a fit asks of its designs and objectives, in full-data equivalents.
 
     Each product over X (``X @ W``, ``X^T G``, ``(X * X)^T D``) counts ``rows / n``
-    passes (a row sample counts its share), each Gram-type product likewise;
-    Hessian-vector products are counted where the objective makes them.
+    passes (a row sample counts its share; ``hessian_product``, ``X^T D X v``, two), each
+    Gram-type product likewise; Hessian-vector products are counted where the objective
+    makes them.
     """
     counts = collections.Counter()
     depth = [0]
     saved = {}
 
-    def wrap(name, original, key):
+    def wrap(name, original, key, weight=1):
         def wrapper(self, *args, **kwargs):
             if depth[0] == 0:
-                counts[key] += self.n_samples / n_samples
+                counts[key] += weight * self.n_samples / n_samples
             depth[0] += 1
             try:
                 return original(self, *args, **kwargs)
@@ -307,9 +309,10 @@ def counting(n_samples):
                 depth[0] -= 1
         return wrapper
 
-    for name in PASSES + GRAMS:
+    for name in [*PASSES, *GRAMS]:
         saved[name] = getattr(ArrayDesign, name)
-        setattr(ArrayDesign, name, wrap(name, saved[name], "passes" if name in PASSES else "grams"))
+        setattr(ArrayDesign, name, wrap(name, saved[name], "passes" if name in PASSES else "grams",
+                                        PASSES.get(name, 1)))
     original_hessp = LinearObjective.gradient_hessp
 
     def gradient_hessp(self, *args, **kwargs):
