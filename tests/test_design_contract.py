@@ -207,6 +207,7 @@ def test_approximate_products_of_a_small_float64_x_are_float32_on_one_copy():
     assert design.matmul(np.ones(P)).dtype == np.float64  # the exact product is untouched
     X32 = design.approximate_X()
     assert X32.dtype == np.float32 and X32.shape == X.shape and X32 is design.approximate_X()
+    assert design.approximates()
     assert design.matmul(np.ones((P, K)), approximate=True).dtype == np.float32
     # rounding X to float32 is the only error of the product (a float32 product of float32 values)
     W = np.random.default_rng(1).normal(size=(P, K)).astype(np.float32).astype(np.float64)
@@ -225,7 +226,7 @@ def test_approximate_products_of_a_small_float64_x_are_float32_on_one_copy():
 ], ids=["large", "disabled", "float32", "csr", "badly-scaled"])
 def test_no_float32_copy_where_it_is_not_allowed(make):
     design = make(np.random.default_rng(0).normal(size=(N, P)))
-    assert design.approximate_X() is None
+    assert design.approximate_X() is None and not design.approximates()
     W = np.ones((P, K))
     assert design.matmul(W, approximate=True).dtype == design.dtype
 

@@ -472,3 +472,56 @@ def test_sampled_curvature_starts_from_the_samples_hessian_at_the_start_point():
     H = solver.curvature.update(solver.coef, objective.gradient(solver.coef))
     expected = solver.hess_obj.gradient_hessian(solver.coef, gradient=False)[1]
     np.testing.assert_allclose(H, expected, rtol=1e-6)
+
+
+def test_newton_cg_takes_float32_products_only_where_they_are_float32(monkeypatch):
+    # A float64 X above ArrayDesign.approximate_entries has no float32 copy: its "approximate"
+    # products are exact, and CG is never restarted for their sake (a restart threw away
+    # forty products at the step where it came).
+    from sklogloss.solvers import NewtonCGSolver
+
+    X, y = make_classification(n_samples=600, n_features=40, n_informative=10, random_state=0)
+    for entries, expected in [(None, True), (0, False)]:
+        obj = LinearObjective(X, y.astype(float), BinomialLoss(), C=100.0)
+        if entries is not None:
+            obj.design.approximate_entries = entries
+        asked = []
+
+        def gradient_hessp(*args, asked=asked, original=obj.gradient_hessp, **kwargs):
+            asked.append(kwargs.get("approximate", False))
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(obj, "gradient_hessp", gradient_hessp)
+        assert obj.approximates() is expected
+        res = NewtonCGSolver(tol=1e-10).solve(obj, obj.zero_coef())
+        assert res.converged, res.message
+        assert any(asked) is expected
+
+
+def test_newton_cg_switching_to_exact_products_keeps_the_step_it_has(monkeypatch):
+    # Approximate products that have not converged after approximate_max_inner products give
+    # way to exact ones: CG goes on from its step, which already reduced the residual of the
+    # (exact) Newton system, and the fit ends at the exact solution.
+    from sklogloss.solvers import NewtonCGSolver, NewtonCholeskySolver
+
+    X, y = make_classification(n_samples=600, n_features=40, n_informative=10, random_state=0)
+    obj = LinearObjective(X * np.linspace(0.2, 5, 40), y.astype(float), BinomialLoss(), C=100.0)
+    assert obj.approximates()
+    starts = []
+    original = NewtonCGSolver.inner_solve
+
+    def inner_solve(self, start=None):
+        if start is not None:
+            H = self.obj.gradient_hessian(self.coef, gradient=False)[1]
+            starts.append((np.linalg.norm(H @ start + self.grad), np.linalg.norm(self.grad)))
+        return original(self, start=start)
+
+    monkeypatch.setattr(NewtonCGSolver, "inner_solve", inner_solve)
+    solver = NewtonCGSolver(tol=1e-10, preconditioner="jacobi")
+    solver.approximate_max_inner = 3
+    res = solver.solve(obj, obj.zero_coef())
+    assert len(starts) == 1  # once: the rest of the fit takes exact products
+    residual, gnorm = starts[0]
+    assert residual < 0.5 * gnorm
+    reference = NewtonCholeskySolver(tol=1e-12).solve(obj, obj.zero_coef())
+    assert res.converged and np.allclose(res.coef, reference.coef, rtol=1e-7, atol=1e-8)

@@ -254,6 +254,17 @@ class ArrayDesign(Design):
                 self._X32 = self.X.astype(np.float32)
         return self._X32
 
+    def approximates(self):
+        """Whether approximate products use a float32 copy (:meth:`approximate_X`; made here if due).
+
+        >>> import numpy as np
+        >>> from sklogloss.design import ArrayDesign
+        >>> X = np.ones((10, 3))
+        >>> ArrayDesign(X).approximates(), ArrayDesign(X, approximate_entries=0).approximates()
+        (True, False)
+        """
+        return self.approximate_X() is not None
+
     def matmul(self, W, approximate=False):
         """``X @ W`` for ``W`` of shape ``(p,)`` or ``(p, K)``, in X's dtype.
 

@@ -67,6 +67,14 @@ class Design:
         """
         raise NotImplementedError
 
+    def approximates(self):
+        """Whether ``approximate=True`` products are float32 on a float64 X (default False: they are exact).
+
+        A solver that treats approximate products differently (Newton-CG redoes a
+        CG solve that their rounding may have stalled) asks this first.
+        """
+        return False
+
     def matmul64(self, W):
         """``X @ W`` in float64 arithmetic whatever X's dtype (the exact scores of float64 weights)."""
         raise NotImplementedError

@@ -83,6 +83,15 @@ class Objective(ABC):
         """Curvature along the output shifts, ``(n_dof,)``, or None (see ``LinearObjective.shift_curvature``)."""
         return None
 
+    def approximates(self):
+        """Whether ``gradient_hessp(..., approximate=True)`` products are float32 approximations.
+
+        The default: whenever the capability ``"approximate_hessp"`` is there
+        (they may be). ``LinearObjective`` asks its design, which makes them
+        float32 only on the float32 copy of a small float64 X.
+        """
+        return "approximate_hessp" in self.provides
+
     def carry_hessian(self, H, other):
         """This objective's Hessian from ``H``, the Hessian of ``other`` at the same coefficients; or None.
 

@@ -742,6 +742,11 @@ class LinearObjective(Objective):
         step[:p] = -(g_w + self.design.rmatmul(sd * q)) / lam
         return step if np.all(np.isfinite(step)) else None
 
+    def approximates(self):
+        """Whether approximate Hessian-vector products are float32 (:meth:`Design.approximates
+        <sklogloss.design.Design.approximates>`)."""
+        return "approximate_hessp" in self.provides and self.design.approximates()
+
     def gradient_hessp(self, coef, raw=None, gradient=True, state=None, approximate=False):
         """Gradient and a function ``v -> H v`` (two passes over X per product, or one).
 

@@ -126,7 +126,8 @@ class NewtonCGSolver(NewtonSolver):
                              f"{type(objective).__name__} has {sorted(objective.provides)}.")
         self.hess_obj, self.null_basis, self.factored, self.factored_precond = None, None, None, None
         self.precond = None
-        self.approximate = "approximate_hessp" in objective.provides
+        # Float32 products only where they are float32 (a small float64 X has a copy for them).
+        self.approximate = "approximate_hessp" in objective.provides and objective.approximates()
         self.products = 0  # Hessian-vector products so far (the Schur preconditioner's budget)
         self.schur = SchurJacobi(objective, self.schur_columns, self.schur_change) if kind == "schur" else None
         if kind == "sampled-hessian":
@@ -205,8 +206,8 @@ class NewtonCGSolver(NewtonSolver):
         super().release()
         self.hessp = None
 
-    def inner_solve(self):
-        """Preconditioned CG on ``H step = -grad``.
+    def inner_solve(self, start=None):
+        """Preconditioned CG on ``H step = -grad`` (from ``start``, or zero).
 
         For an objective with :meth:`~sklogloss.objective.LinearObjective.shift_curvature`
         (a multinomial model) and a preconditioner that does not factor the
@@ -215,6 +216,11 @@ class NewtonCGSolver(NewtonSolver):
         ``c_j``) and CG runs on the rest, projected after every product: the
         shifts' eigenvalue ``1 / (C S)`` would otherwise dominate the CG
         iterations.
+
+        Approximate (float32) products that have not converged in
+        ``approximate_max_inner`` products (their rounding may be what stalls
+        CG) give way to exact ones, for this solve and the rest of the fit:
+        CG goes on from the step it has (``start``), not from zero.
         """
         if self.precond is None:
             self.update_preconditioner()
@@ -240,18 +246,23 @@ class NewtonCGSolver(NewtonSolver):
             hessp, precond = (lambda v: project(self.hessp(v))), (lambda r: project(self.precond(r)))
         else:
             shift_step, hessp, precond = 0.0, self.hessp, self.precond
-        x = np.zeros_like(g)
-        r = -g.copy()
+        if start is None:
+            x = np.zeros_like(g)
+            r = -g.copy()
+        else:
+            x = start
+            r = -g - hessp(x)
+            self.products += 1
         z = precond(r)
         d = z.copy()
         rz = float(r @ z)
         for i in range(min(self.max_inner, 10 * g.size)):
             if self.approximate and i == self.approximate_max_inner:
-                # Float32 products that CG cannot converge on: this step and the rest of the
-                # fit on exact ones (the same gradient, hence the same system).
+                # Float32 products that CG has not converged on: this step and the rest of
+                # the fit on exact ones (the same gradient, hence the same system), from here.
                 self.approximate = False
                 self.hessp = self._gradient_hessp(gradient=False)[1]
-                return self.inner_solve()
+                return self.inner_solve(start=x)
             Hd = hessp(d)
             self.products += 1
             curv_d = float(d @ Hd)
