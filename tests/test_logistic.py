@@ -381,6 +381,28 @@ def test_bad_input_raises_value_error(X, y, sw, match):
         LogisticClassifier().fit(X, y, sample_weight=sw)
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_non_finite_entry_of_a_numpy_x_raises_and_huge_finite_rows_do_not(bad, dtype):
+    # A float numpy X is checked through its row sums (one product): a NaN or infinity
+    # anywhere is an error like scikit-learn's; rows whose sum overflows are still finite.
+    X, y = make_classification(n_samples=50, n_features=4, random_state=0)
+    X = X.astype(dtype)
+    Xbad = X.copy()
+    Xbad[17, 2] = bad
+    with pytest.raises(ValueError, match="NaN|infinity"):
+        LogisticClassifier().fit(Xbad, y)
+    from sklearn.base import BaseEstimator
+
+    from sklogloss.utils._sklearn import validate_data
+
+    huge = X.copy()
+    huge[3, :] = np.finfo(dtype).max / 2  # its row sum overflows; every entry is finite
+    assert validate_data(BaseEstimator(), huge, dtype=[np.float64, np.float32]) is huge
+    with pytest.raises(ValueError, match="NaN|infinity"):
+        validate_data(BaseEstimator(), Xbad, dtype=[np.float64, np.float32])
+
+
 def test_bad_parameters_and_solver_penalty_mismatch(cancer):
     X, y = cancer
     with pytest.raises(ValueError, match="L1"):

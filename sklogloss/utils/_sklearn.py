@@ -43,11 +43,36 @@ class CachedParamNames:
         return list(names)
 
 
+def _all_finite(a):
+    """Whether every entry of the float or complex array ``a`` is finite.
+
+    A 2-D float array is tested through its row sums, one BLAS product ``a @ 1``
+    (a NaN or an infinity in a row makes its sum one; a third of the time of
+    ``np.isfinite(a).all()``, which writes and reads a boolean array of
+    ``a``'s shape); only a sum that is not finite (which an overflow can also
+    give) is checked entry by entry.
+
+    >>> import numpy as np
+    >>> X = np.ones((3, 2))
+    >>> _all_finite(X), _all_finite(np.full((2, 2), 1e308))
+    (True, True)
+    >>> X[1, 0] = np.nan
+    >>> _all_finite(X)
+    False
+    """
+    if a.ndim == 2 and a.dtype.kind == "f" and a.shape[1] > 1:
+        with np.errstate(all="ignore"):  # (an overflow is answered below, silently)
+            sums = a @ np.ones(a.shape[1], dtype=a.dtype)
+        if bool(np.isfinite(sums).all()):
+            return True
+    return bool(np.isfinite(a).all())
+
+
 def _plain(a, kinds):
     """Whether ``a`` is a finite, non-empty numpy array of these dtype kinds (a no-op for check_array)."""
     if type(a) is not np.ndarray or a.size == 0 or a.dtype.kind not in kinds:
         return False
-    return a.dtype.kind not in "fc" or bool(np.isfinite(a).all())
+    return a.dtype.kind not in "fc" or _all_finite(a)
 
 
 def validate_data(estimator, X, y="no_validation", reset=True, **check_params):
