@@ -359,6 +359,34 @@ def test_products_pay_for_a_recomputation_before_the_next():
     assert pre.n_computed == 3
 
 
+def test_a_recomputation_is_made_only_where_half_a_step_pays_for_it():
+    # One-hot data (sparse): M's cost counts the co-occurring non-zeros of the block product
+    # at sparse_product_cost a multiply-add, and its dense part at dense_speedup; after the
+    # products have paid for M, it is recomputed only if saving_share of the last step's
+    # products would pay for it again.
+    rng = np.random.default_rng(3)
+    n = 3000
+    a, b = rng.integers(0, 4, n), rng.zipf(1.3, n) % 60
+    X = sp.hstack([sp.csr_matrix(np.eye(4)[a]), sp.csr_matrix(np.eye(60)[b])]).tocsr()
+    obj = LinearObjective(X, (rng.uniform(size=n) < 0.3 + 0.1 * (a == 1)).astype(float), BinomialLoss())
+    pre = SchurJacobi(obj, n_columns=10)
+    coef = obj.zero_coef()
+    pre.update(coef, obj.linear_predictor(coef), products=0)
+    nnz, total = obj.column_nnz(), X.nnz
+    w = pre.S[:-1]
+    work = SchurJacobi.sparse_product_cost * float((nnz[w] * total / n).sum()) \
+        + obj.n_dof * pre.S.size ** 2 / SchurJacobi.dense_speedup
+    assert pre.cost_products == pytest.approx((work / total + 1) / 2)
+    far = rng.normal(scale=3.0, size=obj.size)  # the diagonal moves far
+    paid = int(np.ceil(pre.cost_products)) + 1
+    small = int(pre.cost_products / SchurJacobi.saving_share) - 1  # half of it does not pay
+    pre.update(far, obj.linear_predictor(far), products=paid, last_products=small)
+    assert pre.n_computed == 1
+    large = int(np.ceil(pre.cost_products / SchurJacobi.saving_share)) + 1
+    pre.update(far, obj.linear_predictor(far), products=paid, last_products=large)
+    assert pre.n_computed == 2
+
+
 @pytest.mark.parametrize("C", [0.01, 10.0])
 def test_newton_cg_with_float32_products_on_a_small_dense_x_reaches_sklearn_objective(C):
     """Digits: the Hessian-vector products run on the float32 copy of X; the optimum is still float64's."""

@@ -411,6 +411,16 @@ class SchurJacobi:
     #: An application of M costs at most this many Hessian-vector products' multiply-adds
     #: (caps ``|S|`` at this times the mean non-zeros per column of X).
     apply_cost = 1.0
+    #: A multiply-add of the sparse product ``X_S^T D X`` costs about this many of a
+    #: Hessian-vector product's (scipy's two-phase sparse product with its index copies
+    #: against a matrix-vector product; 3 to 6 measured on text and one-hot data).
+    sparse_product_cost = 5.0
+    #: The dense work of an update (``A_SS^{-1} A_SL``) runs this many times faster per
+    #: multiply-add than a product (BLAS-3 against memory-bound products).
+    dense_speedup = 5.0
+    #: A recomputed M saves at most this share of a step's products: it is recomputed only
+    #: when this share of the last step's products would pay for it.
+    saving_share = 0.5
 
     def __init__(self, objective, n_columns="auto", max_change=0.1):
         self.obj = objective
@@ -427,7 +437,7 @@ class SchurJacobi:
         self.block_inverse = None  # A_SS^{-1} when S is uncoupled from L (see update)
         self.cost_products, self.products_at = 0.0, 0
 
-    def update(self, coef, raw, state=None, products=None):
+    def update(self, coef, raw, state=None, products=None, last_products=None):
         """Recompute at ``coef`` unless the Hessian's diagonal moved by less than ``max_change``.
 
         The test is the relative L1 change ``sum |diag - diag_0| / sum diag_0``
@@ -444,12 +454,19 @@ class SchurJacobi:
         ski rental). Where a recomputation costs a few products (sparse X,
         row samples) this changes nothing; on small dense multinomial data it
         costs 15 (digits: 10 blocks of 62 columns on 1437 rows).
+
+        ``last_products``: the products of the last step's CG solve. With it,
+        ``M`` is also kept while ``saving_share`` of them would not pay for a
+        recomputation: late in a fit the steps that remain are few, and a
+        recomputation whose cost a step cannot recover is not made (on the
+        one-hot Zipf problem, 20 products' time for a step of 11 products).
         """
         obj = self.obj
         K, m = obj.n_outputs, obj.n_dof
         p = m - obj.fit_intercept
-        if (products is not None and self.diag is not None
-                and products - self.products_at < self.cost_products):
+        if self.diag is not None and (
+                (products is not None and products - self.products_at < self.cost_products)
+                or (last_products is not None and self.saving_share * last_products < self.cost_products)):
             return
 
         def moved(new, old):
@@ -511,10 +528,15 @@ class SchurJacobi:
         L = np.flatnonzero(in_L)
         # What this computation costs, in Hessian-vector products (two passes over X each):
         # the multiply-adds of its blocks (a symmetric product on the source's rows when S
-        # holds every weight) and of its diagonal pass, per output, over those of a pass.
+        # holds every weight; a sparse product's cost more), of its dense part (W below,
+        # at BLAS-3's speed) and of its diagonal pass, per output, over those of a pass.
         n_weights = S.size - obj.fit_intercept
-        work = (source.n_samples * n_weights ** 2 / 2 if every
-                else float(cost[n_weights - 1]) if n_weights else 0.0)
+        if every:
+            work = source.n_samples * n_weights ** 2 / 2
+        else:
+            work = float(cost[n_weights - 1]) if n_weights else 0.0
+            if total_nnz < obj.n_samples * p:  # a sparse X
+                work = self.sparse_product_cost * work + K * m * S.size ** 2 / self.dense_speedup
         self.cost_products = (work / total_nnz + 1.0) / 2.0
         self.products_at = products if products is not None else 0
         if every and S.size < m:

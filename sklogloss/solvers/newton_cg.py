@@ -129,6 +129,7 @@ class NewtonCGSolver(NewtonSolver):
         # Float32 products only where they are float32 (a small float64 X has a copy for them).
         self.approximate = "approximate_hessp" in objective.provides and objective.approximates()
         self.products = 0  # Hessian-vector products so far (the Schur preconditioner's budget)
+        self.last_products = None  # ... and in the last step's CG solve
         self.schur = SchurJacobi(objective, self.schur_columns, self.schur_change) if kind == "schur" else None
         if kind == "sampled-hessian":
             self.hess_obj = sample_rows(objective, self._hessian_rows(objective), self.random_state)
@@ -180,7 +181,8 @@ class NewtonCGSolver(NewtonSolver):
             except (np.linalg.LinAlgError, ValueError):
                 pass  # not positive definite on the sample: fall back to Jacobi
         if self.schur is not None:
-            self.schur.update(self.coef, self.raw, state=state, products=self.products)
+            self.schur.update(self.coef, self.raw, state=state, products=self.products,
+                              last_products=self.last_products)
             self.precond = self.schur
             return
         if "hessian_diagonal" not in self.obj.provides:
@@ -222,6 +224,8 @@ class NewtonCGSolver(NewtonSolver):
         CG) give way to exact ones, for this solve and the rest of the fit:
         CG goes on from the step it has (``start``), not from zero.
         """
+        if start is None:
+            self.step_began = self.products
         if self.precond is None:
             self.update_preconditioner()
         g = self.grad
@@ -280,3 +284,4 @@ class NewtonCGSolver(NewtonSolver):
             rz = rz_new
         x = x + shift_step
         self.step = x if np.any(x) else -self.grad
+        self.last_products = self.products - self.step_began
