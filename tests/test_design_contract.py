@@ -51,6 +51,7 @@ DESIGNS = [
     DesignCase("csr-f64", lambda X: ArrayDesign(sp.csr_matrix(X))),
     DesignCase("csr-f32", lambda X: ArrayDesign(sp.csr_matrix(X)), np.float32),
     DesignCase("csr-threaded-f64", _threaded_csr),
+    DesignCase("csr-threaded-f32", _threaded_csr, np.float32),
     DesignCase("dense-blocks7-f64", lambda X: ArrayDesign(X, block_rows=7), min_blocks=N // 7),
     DesignCase("dense-fused-f64", lambda X: _fused(X)),
     DesignCase("dense-fused-F-f32", lambda X: _fused(np.asfortranarray(X)), np.float32),
@@ -182,6 +183,20 @@ def test_hessian_product(case, shift, approximate):
     # The default (two products) gives the same within the products' rounding.
     Xtu2, total2 = Design.hessian_product(design, d, v, shift, approximate=approximate)
     _check(Xtu, Xtu2, scale, tol)
+
+
+def test_threaded_csr_hessian_product_hands_each_block_to_one_thread_task(monkeypatch):
+    # Both products of a row block in one task: one hand-off of the threads per product.
+    import sklogloss.design.array as array
+
+    design = _threaded_csr(np.random.default_rng(0).normal(size=(N, P)))
+    calls = []
+    original = array.parallel_map
+    monkeypatch.setattr(array, "parallel_map", lambda f, items: calls.append(len(items)) or original(f, items))
+    Xtu, total = design.hessian_product(np.ones(N), np.ones(P), 0.5)
+    assert calls == [2]
+    X = design.X.toarray()
+    np.testing.assert_allclose(Xtu, X.T @ (X @ np.ones(P) + 0.5), rtol=1e-12)
 
 
 @designs
