@@ -185,6 +185,19 @@ def test_hessian_product(case, shift, approximate):
     _check(Xtu, Xtu2, scale, tol)
 
 
+@pytest.mark.parametrize("make", [lambda X: ArrayDesign(sp.csr_matrix(X)), _threaded_csr], ids=["one", "threaded"])
+def test_csr_transposes_are_made_once_and_share_the_arrays_of_x(make):
+    # X^T u runs on CSC views of X's row blocks, built once (scipy's .T builds and checks a new
+    # matrix per product): the same objects at every product, no copy of X's arrays.
+    design = make(np.random.default_rng(0).normal(size=(N, P)))
+    first = design._sparse_transposed_blocks(design.X)
+    again = design._sparse_transposed_blocks(design.X)
+    assert len(first) == len(again) and all(a[1] is b[1] for a, b in zip(first, again))
+    for (_, XbT), (_, Xb) in zip(first, design.sparse_blocks(design.X)):
+        assert np.shares_memory(XbT.data, design.X.data) and np.shares_memory(XbT.indices, design.X.indices)
+        np.testing.assert_array_equal(XbT.toarray(), Xb.toarray().T)
+
+
 def test_threaded_csr_hessian_product_hands_each_block_to_one_thread_task(monkeypatch):
     # Both products of a row block in one task: one hand-off of the threads per product.
     import sklogloss.design.array as array
