@@ -612,3 +612,40 @@ def test_newton_cg_auto_samples_a_single_output_hessian_only_where_a_refresh_is_
     assert kinds == {(30_000, 40): ("sampled", True),   # 5,000 of 30,000 rows, a refresh of 1.7 products
                      (3_000, 40): ("schur", False),      # the sample would be every row
                      (30_000, 900): ("schur", False)}    # 9,010 rows: a refresh of 68 products
+
+
+def test_newton_cg_auto_samples_a_multinomial_hessian_only_where_a_refresh_is_cheap():
+    """Several outputs: the same rule (their Hessian's Kronecker Gram matrix costs rows * size^2 / 2)."""
+    rng = np.random.default_rng(0)
+    kinds = {}
+    for n, p, K in [(30_000, 20, 5), (12_000, 20, 20)]:
+        X = rng.normal(size=(n, p))
+        obj = LinearObjective(X, np.eye(K)[rng.integers(0, K, n)], MultinomialLoss(), C=1.0)
+        solver = NewtonCGSolver()
+        solver.setup(obj, obj.zero_coef())
+        kinds[n, K] = "sampled" if solver.hess_obj is not None else "schur"
+    # 5,000 of 30,000 rows of 105 coefficients (a refresh of 4 products); 5,000 of 12,000 rows
+    # of 420 (a refresh of 44 products).
+    assert kinds == {(30_000, 5): "sampled", (12_000, 20): "schur"}
+
+
+def test_many_classes_recompute_the_preconditioner_made_at_the_null_model():
+    # At the start every sample has the same curvature; with 40 classes the blocks' couplings
+    # then move while the diagonal moves by less than a quarter: the default schur_change
+    # (0.1) recomputes M once the diagonal moved a tenth, and the fit needs fewer products
+    # than with 0.25 for the same optimum.
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=12_000, n_features=30, n_informative=25, n_classes=40,
+                               n_clusters_per_class=1, random_state=3)
+    fits = {}
+    for change in (0.1, 0.25):
+        obj = LinearObjective(X, np.eye(40)[y], MultinomialLoss(), C=1.0)
+        solver = NewtonCGSolver(tol=1e-8, schur_change=change)
+        res = solver.solve(obj, obj.zero_coef())
+        assert res.converged and solver.schur is not None
+        fits[change] = (obj.objective(res.coef), solver.products, solver.schur.n_computed)
+    assert NewtonCGSolver().schur_change == 0.1
+    assert fits[0.1][2] > fits[0.25][2] == 1
+    assert fits[0.1][1] < fits[0.25][1]
+    assert abs(fits[0.1][0] - fits[0.25][0]) <= 1e-10 * abs(fits[0.25][0])

@@ -33,16 +33,18 @@ class NewtonCGSolver(NewtonSolver):
       coefficients, where no Hessian can be factored. On one-hot data it
       knows that each group's columns sum to the intercept and that nested
       levels sum to their parent, which Jacobi cannot; recomputed when the
-      Hessian's diagonal moved by more than ``schur_change`` (0.25; relative, L1);
+      Hessian's diagonal moved by more than ``schur_change`` (0.1; relative, L1)
+      and the recomputation is worth its cost in products (see
+      :meth:`SchurJacobi.update <sklogloss.solvers.curvature.SchurJacobi.update>`);
     * ``"jacobi"``: the Hessian's diagonal, one pass over ``X * X``;
     * ``"auto"``: sampled Hessian up to ``MAX_DENSE_HESSIAN`` (1500)
       coefficients, unless the sample would be every row (then, for several
       outputs, the full Hessian's ``K^2`` Gram matrices at every refresh
       cost more than the products they save: digits' 1,797 rows and 10
-      classes; for one, it is Newton-Cholesky's Hessian), or, for a single
-      output, a refresh costs more than ``sampled_refresh_products``
-      Hessian-vector products; else Schur (Jacobi for an objective without
-      ``"block_columns"``).
+      classes; for one, it is Newton-Cholesky's Hessian), or a refresh
+      costs more than ``sampled_refresh_products`` Hessian-vector products
+      (for one output or several); else Schur (Jacobi for an objective
+      without ``"block_columns"``).
 
     Examples
     --------
@@ -81,7 +83,7 @@ class NewtonCGSolver(NewtonSolver):
 
     def __init__(self, tol=1e-6, max_iter=None, verbose=0, max_inner=200, preconditioner="auto",
                  random_state=0, hessian_rows="auto", max_score_change=0.1, schur_columns="auto",
-                 schur_change=0.25):
+                 schur_change=0.1):
         super().__init__(tol=tol, max_iter=max_iter, verbose=verbose)
         self.max_inner = max_inner
         self.preconditioner = preconditioner
@@ -106,14 +108,14 @@ class NewtonCGSolver(NewtonSolver):
         if kind == "auto":
             rows = self._hessian_rows(objective)
             n = objective.n_samples
-            # A multi-output Hessian on every row costs K^2 / 2 Gram matrices per refresh;
-            # sampled, it is cheap next to the passes it saves. A single output's, on fewer
-            # rows than the data, while a refresh (rows * size^2 / 2 multiply-adds) costs at
-            # most `sampled_refresh_products` products (2 n size each); on every row it would
-            # be Newton-Cholesky's Hessian, which solver="auto" leaves for a wide X (2,000 x
-            # 1,000: 400 ms against 253 ms with the Schur preconditioner).
-            cheap = rows < n and (objective.n_outputs > 1
-                                  or rows * objective.size <= 4 * self.sampled_refresh_products * n)
+            # A Hessian on fewer rows than the data, while a refresh (rows * size^2 / 2
+            # multiply-adds, for K outputs too: their Kronecker Gram matrix) costs at most
+            # `sampled_refresh_products` products (2 n size each). On every row it would be
+            # Newton-Cholesky's Hessian, which solver="auto" leaves for a wide X (2,000 x
+            # 1,000: 400 ms against 253 ms with the Schur preconditioner); for K outputs on
+            # 12,000 x 40, K = 20 (8,200 rows of 820 coefficients) a refresh took 140
+            # products' time: 816 ms against 126 ms with Schur.
+            cheap = rows < n and rows * objective.size <= 4 * self.sampled_refresh_products * n
             kind = ("sampled-hessian" if objective.size <= MAX_DENSE_HESSIAN and sampled and (cheap or not schur)
                     else "schur" if schur else "jacobi")
         needs = {"sampled-hessian": (sampled, "row subsets and Hessians"),
