@@ -47,7 +47,7 @@ def _all_finite(a):
     """Whether every entry of the float or complex array ``a`` is finite.
 
     A 2-D float array is tested through its row sums, one BLAS product ``a @ 1``
-    (a NaN or an infinity in a row makes its sum one; a third of the time of
+    (a NaN or an infinity in a row makes its sum NaN or infinite; a third of the time of
     ``np.isfinite(a).all()``, which writes and reads a boolean array of
     ``a``'s shape); only a sum that is not finite (which an overflow can also
     give) is checked entry by entry.
