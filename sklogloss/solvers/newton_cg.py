@@ -128,8 +128,9 @@ class NewtonCGSolver(NewtonSolver):
                              f"{type(objective).__name__} has {sorted(objective.provides)}.")
         self.hess_obj, self.null_basis, self.factored, self.factored_precond = None, None, None, None
         self.precond = None
-        # Float32 products only where they are float32 (a small float64 X has a copy for them).
-        self.approximate = "approximate_hessp" in objective.provides and objective.approximates()
+        # Float32 products only where they are float32 (a small float64 X has a copy for them;
+        # approximates() is False without the capability).
+        self.approximate = objective.approximates()
         self.products = 0  # Hessian-vector products so far (the Schur preconditioner's budget)
         self.last_products = None  # ... and in the last step's CG solve
         self.schur = SchurJacobi(objective, self.schur_columns, self.schur_change) if kind == "schur" else None
