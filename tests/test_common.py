@@ -2,6 +2,8 @@
 
 import inspect
 
+import numpy as np
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from test_hurdle import expected_failed_checks as hurdle_expected_failures
 from test_noise import expected_failed_checks as noise_expected_failures
@@ -68,3 +70,45 @@ def test_parameter_names_are_scikit_learns_and_kept_per_class():
     names.append("mutated")  # a copy: the cache is not changed through it
     assert "mutated" not in LogisticClassifier._get_param_names()
     assert clone(LogisticClassifier(C=3.0)).C == 3.0
+
+
+def test_validated_parameter_sets_are_remembered_only_where_they_passed():
+    # CachedParamNames skips the validation of a set of plain values that passed it once in
+    # this class; a failing set, a value of another type that compares equal (0.0 == 0, which
+    # verbose refuses) and a value that is not a plain scalar are validated at every fit.
+    from sklearn.base import BaseEstimator
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from sklogloss.utils import _sklearn
+
+    X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([0, 0, 1, 1])
+    calls = []
+    original = BaseEstimator._validate_params
+
+    def counted(self):
+        calls.append(type(self))
+        return original(self)
+
+    _sklearn._VALIDATED.clear()
+    try:
+        BaseEstimator._validate_params = counted
+        LogisticClassifier(C=2.0).fit(X, y)
+        LogisticClassifier(C=2.0).fit(X, y)
+        assert len(calls) == 1
+        LogisticClassifier(C=3.0).fit(X, y)  # other values: validated
+        assert len(calls) == 2
+        for _ in range(2):
+            with pytest.raises(InvalidParameterError):
+                LogisticClassifier(C=-1.0).fit(X, y)
+        assert len(calls) == 4
+        LogisticClassifier(verbose=0).fit(X, y)
+        for _ in range(2):
+            with pytest.raises(InvalidParameterError, match="verbose"):
+                LogisticClassifier(verbose=0.0).fit(X, y)
+        assert len(calls) == 7
+        for _ in range(2):  # a numpy scalar: validated every time
+            LogisticClassifier(C=np.float64(2.0)).fit(X, y)
+        assert calls == [LogisticClassifier] * 9
+    finally:
+        BaseEstimator._validate_params = original
+        _sklearn._VALIDATED.clear()

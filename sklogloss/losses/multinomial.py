@@ -233,7 +233,7 @@ class MultinomialLoss(Loss):
             return self.loss_gradient(y, raw)[1]
         p = self._proba(raw, state, proba)
         ysum = _row_sum(y)
-        return p - y if np.all(ysum == 1) else p * ysum[:, None] - y
+        return p - y if (ysum == 1).all() else p * ysum[:, None] - y
 
     def gradient_hessian(self, y, raw):
         """Gradient ``(n, K)`` and per-sample Hessian blocks ``(n, K, K)``."""

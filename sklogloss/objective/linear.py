@@ -639,6 +639,9 @@ class LinearObjective(Objective):
         factors = None
         if self.n_outputs > 1 and self.loss_fn.has_hessian_factors:
             G, *factors = self.loss_fn.gradient_hessian_factors(self.y, self._scores(raw), state=state)
+        elif self.n_outputs == 1 and not gradient:
+            # One output: the per-sample Hessian is its diagonal, from the state where the loss keeps one.
+            G, hess = None, self.loss_fn.hessian_diagonal(self.y, self._scores(raw), state=state)
         else:
             G, hess = self.loss_fn.gradient_hessian(self.y, self._scores(raw))
         grad = self._grad_from_unweighted(coef, G) if gradient else None

@@ -93,7 +93,7 @@ def factor_solve(factor, b):
     """
     # (float64 throughout: cholesky_factor's factors are)
     x, info = scipy.linalg.lapack.dpotrs(factor, np.asarray(b, dtype=np.float64), lower=0)
-    if info != 0 or not np.all(np.isfinite(x)):
+    if info != 0 or not np.isfinite(x).all():
         return None
     return x
 

@@ -36,6 +36,11 @@ from .curvature import (
 __all__ = ["NewtonCholeskySolver", "NewtonSolver", "SampledCurvature"]
 
 
+def _abs_max(a):
+    """``max|a|`` as a float, 0 for an empty array (the method: no wrapper call, which small fits feel)."""
+    return float(np.abs(a).max()) if a.size else 0.0
+
+
 class NewtonSolver(Solver, ABC):
     """Base class: a damped Newton iteration on an :class:`~sklogloss.objective.base.Objective`.
 
@@ -90,7 +95,7 @@ class NewtonSolver(Solver, ABC):
         self.exact_scores = True
         self.value, self.known_state = obj.loss_state(self.coef, self.raw)
         self.grad = self.known_grad = obj.gradient(self.coef, self.raw, state=self.known_state)
-        self.grad_max = float(np.max(np.abs(self.grad), initial=0.0))
+        self.grad_max = _abs_max(self.grad)
         return self.grad_max > self.tol
 
     def gradient_at_coef(self):
@@ -112,7 +117,7 @@ class NewtonSolver(Solver, ABC):
         resolution).
         """
         previous = self.grad_max
-        self.grad_max = float(np.max(np.abs(self.grad))) if self.grad.size else 0.0
+        self.grad_max = _abs_max(self.grad)
         if self.rounding_step and self.grad_max > 0.5 * previous:
             self.stalls += 1
         else:
@@ -387,7 +392,7 @@ class NewtonCholeskySolver(NewtonSolver):
         if self.hess_obj is not self.obj:
             self.hessian = self.curvature.update(self.coef, self.grad)
             return
-        gmax = float(np.max(np.abs(self.grad), initial=0.0))
+        gmax = _abs_max(self.grad)
         # A good unit step on this Hessian: reduced max|grad| at least 1 / reuse_ratio-fold
         # (a carried Hessian, before any step, counts as good).
         self.keep = (self.lazy and self.factor is not None and self.t == 1 and not self.rounding_step
@@ -413,7 +418,17 @@ class NewtonCholeskySolver(NewtonSolver):
         solved by Cholesky (not the pseudo-inverse step of a singular
         Hessian: separable data, whose weights grow without a minimum along
         the line).
+
+        After the exact Newton step at this point (a Hessian formed here, or
+        the ``n x n`` system) the slope at the unit step is first estimated
+        from the values alone: the curvature along the step at its start is
+        ``-slope`` (``step^T H step = -grad^T step``), and the cubic through
+        the start's value, slope and curvature and the unit step's value has
+        slope ``3 (f(1) - f(0) - slope / 2)`` at 1. Where that is less than
+        half the share ``extrapolate`` of the start's slope (the quadratic
+        convergence phase, where it is about 0), no slope is computed.
         """
+        start_value = self.value
         if not super().line_search():
             return False
         if not (self.t == 1 and not self.rounding_step and self.extrapolate > 0 and self.hess_obj is self.obj
@@ -421,7 +436,10 @@ class NewtonCholeskySolver(NewtonSolver):
                 and "line_derivative" in self.obj.provides):
             return True
         obj = self.obj
-        _, _, step, raw_step, slope = self.line
+        start, _, step, raw_step, slope = self.line
+        if (self.row_step or self.hessian_coef is start) and \
+                not 3 * (self.value - start_value - 0.5 * slope) < 0.5 * self.extrapolate * slope:
+            return True
         d1 = obj.line_derivative(self.coef, step, self.raw, raw_step, state=self.known_state)
         if not d1 < self.extrapolate * slope:
             return True
@@ -488,7 +506,7 @@ class NewtonCholeskySolver(NewtonSolver):
             else:
                 with single_threaded_blas():
                     correction = factor_solve(self.factor, self._projected(self.grad))
-            if correction is not None and float(np.max(np.abs(correction), initial=0.0)) > 0.1 * self.tol:
+            if correction is not None and _abs_max(correction) > 0.1 * self.tol:
                 self.keep = self.lazy
                 self.refinements += 1
                 self.refined_from = (self.coef, self.raw, self.value, self.known_state, self.grad, self.grad_max)

@@ -13,16 +13,28 @@ __all__ = ["CachedParamNames", "HasMethods", "Interval", "Options", "StrOptions"
            "_fit_context", "validate_data"]
 
 _PARAM_NAMES = {}
+#: Parameter sets that passed validation, per class (see ``CachedParamNames._validate_params``).
+_VALIDATED = {}
+_VALIDATED_MAX = 4096
+#: The types whose values are compared by value in ``_VALIDATED`` (immutable, hashable).
+_SCALAR_TYPES = (type(None), bool, int, float, str)
 
 
 class CachedParamNames:
-    """Mixin: the constructor's parameter names, read once per class.
+    """Mixin: the constructor's parameter names read once per class, and parameter sets validated once.
 
     scikit-learn's ``BaseEstimator._get_param_names`` inspects the signature
     of ``__init__`` on every ``get_params``, which every ``fit`` calls to
     validate its parameters and every ``clone`` calls twice (0.3 ms a call
     here, about 4% of a fit on wine). A class's parameters do not change, so
     the names are kept per class (a copy is returned).
+
+    Validation (``_validate_params``, run by every ``fit``) is a function of
+    the class and the parameters' values alone: a set of values that passed
+    it once is not checked again, where every value is ``None``, a ``bool``,
+    an ``int``, a ``float`` or a ``str`` (compared with their types, so that
+    ``True`` is not taken for ``1``). Any other value (an array, an estimator,
+    a numpy scalar) is validated at every fit, as is a set that failed.
 
     Examples
     --------
@@ -41,6 +53,19 @@ class CachedParamNames:
         if names is None:
             names = _PARAM_NAMES[cls] = tuple(super()._get_param_names())
         return list(names)
+
+    def _validate_params(self):
+        params = self.get_params(deep=False)
+        key = None
+        if all(type(value) in _SCALAR_TYPES for value in params.values()):
+            key = (type(self),) + tuple((name, type(value), value) for name, value in params.items())
+            if key in _VALIDATED:
+                return
+        super()._validate_params()
+        if key is not None:
+            if len(_VALIDATED) >= _VALIDATED_MAX:
+                _VALIDATED.clear()
+            _VALIDATED[key] = True
 
 
 def _all_finite(a):
