@@ -423,6 +423,53 @@ def test_newton_cholesky_extrapolation_saves_steps_on_unscaled_data(multi):
         NewtonCholeskySolver(extrapolate=1.0)
 
 
+@pytest.mark.parametrize("multi", [False, True])
+def test_newton_cholesky_skips_the_unit_slope_only_where_it_is_not_steep(multi):
+    """The slope at the unit step estimated from values (``3 (f(1) - f(0) - slope / 2)``) never hides a steep one.
+
+    Along the exact Newton path on unscaled data (where the first unit steps
+    fall short, and their slope is steep) and scaled data: wherever the
+    estimate lets the search skip ``line_derivative`` (above half the
+    extrapolation share of the start's slope), the exact slope is not
+    below the share either, so no extrapolation is lost; the path has steps
+    of both kinds.
+    """
+    from sklearn.datasets import load_breast_cancer, load_wine
+    from sklearn.preprocessing import StandardScaler
+
+    from sklogloss.solvers import NewtonCholeskySolver
+    from sklogloss.solvers.curvature import cholesky_solve
+
+    share = NewtonCholeskySolver().extrapolate  # NewtonCholeskySolver's default extrapolate
+    skipped, steep = 0, 0
+    for scale in (False, True):
+        X, y = (load_wine if multi else load_breast_cancer)(return_X_y=True)
+        X = StandardScaler().fit_transform(X) if scale else X
+        target, loss = (np.eye(3)[y], MultinomialLoss()) if multi else (y.astype(float), BinomialLoss())
+        objective = LinearObjective(X, target, loss, C=1.0)
+        N = objective.null_space()
+        coef = objective.zero_coef()
+        for _ in range(8):
+            grad, H = objective.gradient_hessian(coef)
+            step = -cholesky_solve(H + N @ N.T, grad)
+            slope = float(grad @ step)
+            if not slope < -1e-12:
+                break
+            f0, f1 = objective.loss(coef), objective.loss(coef + step)
+            exact = objective.line_derivative(coef + step, step, objective.linear_predictor(coef + step),
+                                              objective.linear_predictor(step))
+            np.testing.assert_allclose(exact, objective.gradient(coef + step) @ step, rtol=1e-6, atol=1e-12)
+            steep += exact < share * slope
+            estimate = NewtonCholeskySolver.unit_slope_estimate(f0, f1, slope)
+            if abs(slope) > 1e-6:  # (resolved: the values differ by far more than their rounding)
+                assert abs(estimate - exact) <= 0.5 * abs(slope)
+            if not estimate < 0.5 * share * slope:
+                skipped += 1
+                assert not exact < share * slope
+            coef = coef + step
+    assert skipped >= 4 and steep >= 1
+
+
 def test_newton_cholesky_small_problem_forms_a_hessian_every_step():
     """Below reuse_min_work a Hessian formed in the fit is not kept: the classical steps, one Hessian each.
 

@@ -438,7 +438,7 @@ class NewtonCholeskySolver(NewtonSolver):
         obj = self.obj
         start, _, step, raw_step, slope = self.line
         if (self.row_step or self.hessian_coef is start) and \
-                not 3 * (self.value - start_value - 0.5 * slope) < 0.5 * self.extrapolate * slope:
+                not self.unit_slope_estimate(start_value, self.value, slope) < 0.5 * self.extrapolate * slope:
             return True
         d1 = obj.line_derivative(self.coef, step, self.raw, raw_step, state=self.known_state)
         if not d1 < self.extrapolate * slope:
@@ -459,6 +459,24 @@ class NewtonCholeskySolver(NewtonSolver):
             self.coef, self.raw, self.known_state = best
             self.value, self.known_grad, self.t = best_value, None, best_t
         return True
+
+    @staticmethod
+    def unit_slope_estimate(value0, value1, slope):
+        """The slope at the unit step of an exact Newton step, from the values at 0 and 1 and the slope at 0.
+
+        The curvature along a Newton step ``s = -H^{-1} g`` at its start is
+        ``s^T H s = -g^T s = -slope``; the cubic with that value, slope and
+        curvature at 0 and ``value1`` at 1 has slope ``3 (value1 - value0 -
+        slope / 2)`` at 1 (0 on a quadratic). See :meth:`line_search`.
+
+        Examples
+        --------
+        >>> from sklogloss.solvers import NewtonCholeskySolver
+        >>> f = lambda t: (t - 1) ** 2 + 0.1 * t ** 3  # slope -2 and curvature 2 at 0
+        >>> round(NewtonCholeskySolver.unit_slope_estimate(f(0), f(1), -2.0), 12)  # f'(1) = 0.3
+        0.3
+        """
+        return 3.0 * (value1 - value0 - 0.5 * slope)
 
     def _factorise(self):
         """Set ``factor``: the Cholesky factor of the deflated Hessian, or None if it is not definite."""
