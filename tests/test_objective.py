@@ -328,6 +328,29 @@ def test_a_large_dense_design_leaves_numpy_blas_its_threads_and_gives_the_others
         assert [c.num_threads for c in numpy_own + other] == before
 
 
+def test_single_threaded_blas_sets_one_thread_and_restores_each_librarys_count():
+    """Within the context every BLAS library runs on one thread, nested entries change nothing,
+    and leaving restores each library's own count (set by the caller, here 2 and 1)."""
+    from sklogloss.utils._threads import blas_controller, single_threaded_blas
+
+    blas = blas_controller().select(user_api="blas")
+    if not blas.lib_controllers:
+        pytest.skip("no BLAS library that threadpoolctl controls")
+    with threadpool_limits(2, user_api="blas"):
+        blas.lib_controllers[-1].set_num_threads(1)  # one library already at one thread
+        before = [c.num_threads for c in blas.lib_controllers]
+        with single_threaded_blas():
+            assert [c.num_threads for c in blas.lib_controllers] == [1] * len(before)
+            with single_threaded_blas():
+                assert [c.num_threads for c in blas.lib_controllers] == [1] * len(before)
+            assert [c.num_threads for c in blas.lib_controllers] == [1] * len(before)
+        assert [c.num_threads for c in blas.lib_controllers] == before
+        with pytest.raises(RuntimeError):  # restored on an exception too
+            with single_threaded_blas():
+                raise RuntimeError
+        assert [c.num_threads for c in blas.lib_controllers] == before
+
+
 @pytest.mark.parametrize("multi", [False, True])
 def test_approximate_hessp_is_the_hessian_product_to_float32_accuracy(multi):
     # On a small float64 X the approximate products run on a float32 copy: within float32
