@@ -527,7 +527,7 @@ class LinearObjective(Objective):
         out = np.empty(G.shape[1:][::-1] + (self.n_dof,))
         out[..., : self.n_features] = XtG
         if G.ndim == 1:
-            out[-1] = G.sum(dtype=np.float64)
+            out[-1] = np.add.reduce(G, dtype=np.float64)  # (the ufunc: no wrapper call)
         else:
             # (a product with ones: numpy's sum over the rows of a C-ordered (n, K) array is 8x slower)
             out[:, -1] = np.ones(len(G)) @ G.astype(np.float64, copy=False)

@@ -1,5 +1,7 @@
 """Curvature helpers of the Newton solvers: row-sampled Hessians, their start point, flat directions."""
 
+import math
+
 import numpy as np
 import scipy.linalg
 import scipy.linalg.lapack
@@ -80,6 +82,9 @@ def cholesky_factor(H):
 def factor_solve(factor, b):
     """``H^{-1} b`` from the factor of :func:`cholesky_factor`; None if the solution is not finite.
 
+    (Tested through its sum, which is not finite if an entry is not, or if the
+    entries are so large that it overflows: a step of no use either.)
+
     The factor is reused for every right-hand side: Newton-Cholesky solves
     with the same factor while it keeps its Hessian.
 
@@ -93,7 +98,7 @@ def factor_solve(factor, b):
     """
     # (float64 throughout: cholesky_factor's factors are)
     x, info = scipy.linalg.lapack.dpotrs(factor, np.asarray(b, dtype=np.float64), lower=0)
-    if info != 0 or not np.isfinite(x).all():
+    if info != 0 or not math.isfinite(np.add.reduce(x, axis=None)):
         return None
     return x
 
