@@ -38,7 +38,7 @@ __all__ = ["NewtonCholeskySolver", "NewtonSolver", "SampledCurvature"]
 
 def _abs_max(a):
     """``max|a|`` as a float, 0 for an empty array (the ufunc's reduction: no wrapper call, which small fits feel)."""
-    return float(np.maximum.reduce(np.abs(a))) if a.size else 0.0
+    return float(np.maximum.reduce(np.abs(a), axis=None)) if a.size else 0.0
 
 
 class NewtonSolver(Solver, ABC):
@@ -167,7 +167,7 @@ class NewtonSolver(Solver, ABC):
         # of f between two points of the line is resolved to float64 precision.
         t, value, state = armijo_backtracking(
             self.point_on_line, self.value, slope, grad_l1_at=grad_l1_at,
-            grad_l1=float(np.add.reduce(np.abs(self.grad))))
+            grad_l1=float(np.add.reduce(np.abs(self.grad), axis=None)))
         if t is None:
             return False
         self.rounding_step = t < 0

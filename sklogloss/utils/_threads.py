@@ -48,8 +48,8 @@ def _set_single(libraries):
 
     Only the libraries not at one thread already are set (and restored): two
     calls into each library, where ``ThreadpoolController.limit`` also reads
-    and re-selects every library's information (12.6 against 4.1
-    microseconds for a limit and its restore here, for two libraries).
+    and re-selects every library's information (a third of the time; see
+    docs/performance.rst, *Small fits*).
     """
     changed = []
     for library in libraries:
