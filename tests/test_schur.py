@@ -382,9 +382,59 @@ def test_a_recomputation_is_made_only_where_half_a_step_pays_for_it():
     small = int(pre.cost_products / SchurJacobi.saving_share) - 1  # half of it does not pay
     pre.update(far, obj.linear_predictor(far), products=paid, last_products=small)
     assert pre.n_computed == 1
-    large = int(np.ceil(pre.cost_products / SchurJacobi.saving_share)) + 1
-    pre.update(far, obj.linear_predictor(far), products=paid, last_products=large)
+    # ... over the steps the solver expects: a step too small to pay alone pays over three.
+    few = int(np.ceil(pre.cost_products / (3 * SchurJacobi.saving_share))) + 1
+    assert SchurJacobi.saving_share * few < pre.cost_products
+    pre.update(far, obj.linear_predictor(far), products=paid, last_products=few, steps_left=1)
+    assert pre.n_computed == 1
+    pre.update(far, obj.linear_predictor(far), products=paid, last_products=few, steps_left=3)
     assert pre.n_computed == 2
+    large = int(np.ceil(pre.cost_products / SchurJacobi.saving_share)) + 1
+    paid += int(np.ceil(pre.cost_products)) + 1
+    farther = rng.normal(scale=3.0, size=obj.size)
+    pre.update(farther, obj.linear_predictor(farther), products=paid, last_products=large)
+    assert pre.n_computed == 3
+
+
+def test_newton_cg_expects_the_steps_that_the_gradient_s_rate_leaves():
+    # ceil(log(tol / g) / log(g / g_last)), the rate at most a halving, 1 within tol or at the first step.
+    from sklogloss.solvers.newton_cg import NewtonCGSolver
+
+    solver = NewtonCGSolver(tol=1e-6)
+    solver.step_grad_max, solver.grad_max = [1e-2], 1e-2
+    assert solver.steps_left() == 1
+    solver.step_grad_max = [1e-2, 1e-3]
+    assert solver.steps_left() == 3  # 1e-3 -> 1e-4 -> 1e-5 -> 1e-6
+    solver.step_grad_max = [1e-3, 9e-4]  # slow progress: counted at a halving per step
+    assert solver.steps_left() == int(np.ceil(np.log(1e-6 / 9e-4) / np.log(0.5)))
+    solver.step_grad_max = [1e-3, 5e-7]
+    assert solver.steps_left() == 1
+
+
+def test_a_stale_preconditioner_is_recomputed_while_steps_remain():
+    """Digits, standardised: the first M goes stale and every later step costs more products on it;
+    counting the remaining steps, M is recomputed and the fit needs far fewer products than on the
+    rule that weighs one step alone, for the same optimum."""
+    from sklearn.datasets import load_digits
+    from sklearn.preprocessing import StandardScaler
+
+    from sklogloss.solvers.newton_cg import NewtonCGSolver
+
+    X, y = load_digits(return_X_y=True)
+    obj = LinearObjective(StandardScaler().fit_transform(X), np.eye(10)[y], MultinomialLoss(), C=1.0)
+
+    class OneStep(NewtonCGSolver):
+        def steps_left(self):
+            return 1
+
+    results = {}
+    for cls in (NewtonCGSolver, OneStep):
+        solver = cls(tol=1e-6, preconditioner="schur")
+        results[cls] = (solver.solve(obj, obj.zero_coef()), solver.products)
+    (res, products), (one, one_products) = results[NewtonCGSolver], results[OneStep]
+    assert res.converged and one.converged
+    assert products < 0.7 * one_products
+    assert res.objective <= one.objective + 1e-12 * abs(one.objective)
 
 
 @pytest.mark.parametrize("C", [0.01, 10.0])

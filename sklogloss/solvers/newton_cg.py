@@ -133,6 +133,7 @@ class NewtonCGSolver(NewtonSolver):
         self.approximate = objective.approximates()
         self.products = 0  # Hessian-vector products so far (the Schur preconditioner's budget)
         self.last_products = None  # ... and in the last step's CG solve
+        self.step_grad_max = []  # max|grad| at the start of each step's CG solve
         self.schur = SchurJacobi(objective, self.schur_columns, self.schur_change) if kind == "schur" else None
         if kind == "sampled-hessian":
             self.hess_obj = sample_rows(objective, self._hessian_rows(objective), self.random_state)
@@ -160,6 +161,22 @@ class NewtonCGSolver(NewtonSolver):
             self.hessp = self._gradient_hessp(gradient=False)[1]
         self.precond = None
 
+    def steps_left(self):
+        """The steps that remain, this one included, if ``max|grad|`` goes on falling as in the last step.
+
+        ``ceil(log(tol / g) / log(g / g_last))`` for the gradients ``g`` now and
+        ``g_last`` at the last step (the reduction at most halving a step; at most
+        50): a linear rate, which overestimates the steps of a superlinear
+        iteration, so that a preconditioner's cost is weighed against every step it
+        may serve. One where ``max|grad|`` is within ``tol`` or at the first step.
+        """
+        history = self.step_grad_max
+        g = history[-1] if history else self.grad_max
+        if len(history) < 2 or not g > self.tol:
+            return 1
+        rate = min(g / max(history[-2], np.finfo(float).tiny), 0.5)
+        return int(min(50, max(1, np.ceil(np.log(self.tol / g) / np.log(rate)))))
+
     def update_preconditioner(self):
         """Set ``precond``, a function ``r -> M^{-1} r`` at ``coef`` (before the line search drops ``known_state``)."""
         state = self.known_state
@@ -185,7 +202,7 @@ class NewtonCGSolver(NewtonSolver):
                 pass  # not positive definite on the sample: fall back to Jacobi
         if self.schur is not None:
             self.schur.update(self.coef, self.raw, state=state, products=self.products,
-                              last_products=self.last_products)
+                              last_products=self.last_products, steps_left=self.steps_left())
             self.precond = self.schur
             return
         if "hessian_diagonal" not in self.obj.provides:
@@ -229,6 +246,7 @@ class NewtonCGSolver(NewtonSolver):
         """
         if start is None:
             self.step_began = self.products
+            self.step_grad_max.append(self.grad_max)
         if self.precond is None:
             self.update_preconditioner()
         g = self.grad
