@@ -175,7 +175,7 @@ class NewtonCGSolver(NewtonSolver):
         if len(history) < 2 or not g > self.tol:
             return 1
         rate = min(g / max(history[-2], np.finfo(float).tiny), 0.5)
-        return int(min(50, max(1, np.ceil(np.log(self.tol / g) / np.log(rate)))))
+        return int(min(50, max(1, np.ceil(np.log(max(self.tol, np.finfo(float).tiny) / g) / np.log(rate)))))
 
     def update_preconditioner(self):
         """Set ``precond``, a function ``r -> M^{-1} r`` at ``coef`` (before the line search drops ``known_state``)."""
