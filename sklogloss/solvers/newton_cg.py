@@ -165,10 +165,19 @@ class NewtonCGSolver(NewtonSolver):
         """The steps that remain, this one included, if ``max|grad|`` goes on falling as in the last step.
 
         ``ceil(log(tol / g) / log(g / g_last))`` for the gradients ``g`` now and
-        ``g_last`` at the last step (the reduction at most halving a step; at most
-        50): a linear rate, which overestimates the steps of a superlinear
-        iteration, so that a preconditioner's cost is weighed against every step it
-        may serve. One where ``max|grad|`` is within ``tol`` or at the first step.
+        ``g_last`` at the last step (a reduction smaller than a halving counts as
+        a halving; at most 50 steps): a linear rate, which overestimates the steps
+        of a superlinear iteration, so that a preconditioner's cost is weighed
+        against every step it may serve. One where ``max|grad|`` is within ``tol``
+        or at the first step.
+
+        Examples
+        --------
+        >>> from sklogloss.solvers import NewtonCGSolver
+        >>> solver = NewtonCGSolver(tol=1e-6)
+        >>> solver.step_grad_max, solver.grad_max = [1e-2, 1e-3], 1e-3  # tenfold a step
+        >>> solver.steps_left()  # 1e-3 to 1e-4, 1e-5, 1e-6
+        3
         """
         history = self.step_grad_max
         g = history[-1] if history else self.grad_max
