@@ -235,6 +235,9 @@ def test_approximate_products_of_a_small_float64_x_are_float32_on_one_copy():
     assert design.matmul(np.ones(P)).dtype == np.float64  # the exact product is untouched
     X32 = design.approximate_X()
     assert X32.dtype == np.float32 and X32.shape == X.shape and X32 is design.approximate_X()
+    # X rounded, column-major whatever X's order (its products with a few columns are BLAS's fast case)
+    assert X32.flags.f_contiguous and X.flags.c_contiguous
+    assert_array_equal(X32, X.astype(np.float32))
     assert design.approximates()
     assert design.matmul(np.ones((P, K)), approximate=True).dtype == np.float32
     # rounding X to float32 is the only error of the product (a float32 product of float32 values)
