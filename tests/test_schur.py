@@ -114,6 +114,33 @@ def test_schur_preconditioner_is_the_block_ldl_with_the_diagonal_schur_complemen
         np.testing.assert_allclose(z[k * m:(k + 1) * m], zk, rtol=1e-8, atol=1e-10 * np.abs(zk).max())
 
 
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_a_float32_coupling_keeps_the_preconditioner_symmetric_positive_definite(n_classes):
+    """A coupling W of float32_coupling_entries or more is applied in float32: the operator (the
+    same W in both of its products) is symmetric to float32 rounding and positive definite, and
+    within float32 rounding of the float64 one."""
+    X, y = one_hot(n=600, levels=(3, 5, 30), n_classes=n_classes)
+    obj = _objective(X, y)
+    rng = np.random.default_rng(4)
+    coef = rng.normal(scale=0.3, size=obj.size)
+    raw = obj.linear_predictor(coef)
+    exact, single = SchurJacobi(obj, n_columns=6), SchurJacobi(obj, n_columns=6)
+    exact.float32_coupling_entries, single.float32_coupling_entries = np.inf, 0
+    exact.update(coef, raw)
+    single.update(coef, raw)
+    assert exact.coupling.dtype == np.float64 and single.coupling.dtype == np.float32
+    assert single.L.size and np.any(single.coupling)
+    R = rng.normal(size=(obj.size, 5))
+    Z = np.column_stack([single(r) for r in R.T])
+    Z64 = np.column_stack([exact(r) for r in R.T])
+    np.testing.assert_allclose(Z, Z64, rtol=0, atol=1e-5 * np.abs(Z64).max())
+    G = R.T @ Z  # r_i^T M^{-1} r_j
+    G64 = R.T @ Z64
+    np.testing.assert_allclose(G64, G64.T, rtol=0, atol=1e-12 * np.abs(G64).max())
+    np.testing.assert_allclose(G, G.T, rtol=0, atol=1e-6 * np.abs(G).max())
+    assert np.linalg.eigvalsh(0.5 * (G + G.T)).min() > 0
+
+
 def test_schur_knows_one_hot_groups_where_jacobi_does_not():
     X, y = one_hot()
     obj = _objective(X, y)
