@@ -49,7 +49,7 @@ def _set_single(libraries):
     Only the libraries not at one thread already are set (and restored): two
     calls into each library, where ``ThreadpoolController.limit`` also reads
     and re-selects every library's information (a third of the time; see
-    docs/performance.rst, *Small fits*).
+    docs/performance.rst, *Small fits, the grid search and the Schur coupling*).
     """
     changed = []
     for library in libraries:
