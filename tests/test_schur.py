@@ -141,6 +141,32 @@ def test_a_float32_coupling_keeps_the_preconditioner_symmetric_positive_definite
     assert np.linalg.eigvalsh(0.5 * (G + G.T)).min() > 0
 
 
+def test_a_dense_x_tests_its_change_on_every_kth_row_without_a_copy(monkeypatch):
+    """On a dense X of at least 4 * test_rows rows the change test reads a strided view of X
+    (no copy): a small move keeps M without the full pass over X * X, a large one recomputes."""
+    monkeypatch.setattr(SchurJacobi, "test_rows", 500)
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(2400, 30))
+    y = (X[:, 0] + rng.logistic(size=2400) > 0).astype(float)
+    obj = LinearObjective(X, y, BinomialLoss())
+    pre = SchurJacobi(obj, n_columns=4)
+    coef = obj.zero_coef()
+    pre.update(coef, obj.linear_predictor(coef))
+    view, step = pre.view
+    assert step == 4 and view.n_samples == 600 and np.shares_memory(view.design.X, X)
+    full = []
+    original = LinearObjective.hessian_diagonal
+    monkeypatch.setattr(LinearObjective, "hessian_diagonal",
+                        lambda self, *a, **k: (full.append(self.n_samples), original(self, *a, **k))[1])
+    near = coef + 1e-3 * rng.normal(size=obj.size)
+    pre.update(near, obj.linear_predictor(near))
+    assert pre.n_computed == 1 and full == [600]  # the view's pass only
+    far = rng.normal(scale=2.0, size=obj.size)
+    pre.update(far, obj.linear_predictor(far))
+    assert pre.n_computed == 2 and full[1:3] == [600, 2400]  # moved on the view: the full diagonal
+    np.testing.assert_allclose(pre.diag.ravel(), original(obj, far), rtol=1e-12)
+
+
 def test_schur_knows_one_hot_groups_where_jacobi_does_not():
     X, y = one_hot()
     obj = _objective(X, y)

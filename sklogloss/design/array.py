@@ -583,8 +583,13 @@ class ArrayDesign(Design):
         """A design on a subset of rows (a copy of those rows only), optionally cast to ``dtype``.
 
         The subset serves estimates (sampled Hessians, a start point): its
-        products keep their sums in its dtype (``float64_sums=False``).
+        products keep their sums in its dtype (``float64_sums=False``). A
+        ``slice`` of rows without ``dtype`` is a view of a dense X (no copy).
         """
+        if isinstance(rows, slice):
+            Xr = self.X[rows] if dtype is None else self.X[rows].astype(dtype)
+            return ArrayDesign(Xr, self.block_rows, float64_sums=False, n_threads=self._n_threads,
+                               approximate_entries=0)
         rows = np.asarray(rows)
         every = rows.size == self.n_samples and np.array_equal(rows, np.arange(self.n_samples))
         if every and dtype is not None and np.dtype(dtype) == np.float32 and self.approximate_X() is not None:

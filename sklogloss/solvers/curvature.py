@@ -428,6 +428,9 @@ class SchurJacobi:
     saving_share = 0.5
     #: A coupling ``W`` of at least this many entries is kept and applied in float32.
     float32_coupling_entries = 1 << 16
+    #: On a dense X of at least four times this many rows (and no row sample), the change test
+    #: runs on every ``k``-th row (a view of X), about this many of them.
+    test_rows = 5_000
 
     def __init__(self, objective, n_columns="auto", max_change=0.1):
         self.obj = objective
@@ -440,6 +443,7 @@ class SchurJacobi:
         self.diag = None
         self.sample = None
         self.sample_diag = None  # the sample's diagonal when M came from it (see update)
+        self.view, self.view_diag = None, None  # every k-th row and its diagonal, for the change test
         self.n_computed = 0
         self.block_inverse = None  # A_SS^{-1} when S is uncoupled from L (see update)
         self.cost_products, self.products_at = 0.0, 0
@@ -489,8 +493,14 @@ class SchurJacobi:
             sample_diag = self.sample.hessian_diagonal(coef).reshape(K, m)
             if not moved(sample_diag, self.sample_diag):
                 return
+        view_diag = None
+        if self.diag is not None and self.sample_diag is None and self.view is not None:
+            view, step = self.view
+            view_diag = view.hessian_diagonal(coef, raw[::step]).reshape(K, m)
+            if not moved(view_diag, self.view_diag):
+                return
         diag = obj.hessian_diagonal(coef, raw, state=state).reshape(K, m)
-        if self.diag is not None and self.sample_diag is None and not moved(diag, self.diag):
+        if self.diag is not None and self.sample_diag is None and view_diag is None and not moved(diag, self.diag):
             return
         self.diag = diag
         # The densest weights: those whose diagonal is at least `dense_share` of the
@@ -528,6 +538,14 @@ class SchurJacobi:
                                 else sample_diag)
         else:
             self.sample_diag = None
+            if dense and obj.n_samples >= 4 * self.test_rows:
+                # A dense X's pass over X * X costs several passes (numpy squares each block
+                # in one thread): the change test reads every k-th row of X instead (a view).
+                step = obj.n_samples // self.test_rows
+                if self.view is None:
+                    self.view = (obj.row_subset(slice(None, None, step)), step)
+                self.view_diag = (self.view[0].hessian_diagonal(coef, raw[::step]).reshape(K, m)
+                                  if view_diag is None else view_diag)
         # The product X_S^T D X costs about nnz(column s) * (non-zeros per row) for each s in S:
         # keep the densest weights while that stays within cost_passes passes over X.
         rows_share = rows / obj.n_samples if sampled else 1.0
