@@ -381,7 +381,8 @@ class LinearObjective(Objective):
         penalty strengths are those of the full objective, so that the
         subset's Hessian estimates the full one (sub-sampled Newton).
         ``dtype`` casts the subset's rows (e.g. float32: a Hessian that is an
-        estimate anyway costs half as much).
+        estimate anyway costs half as much). ``rows`` may be an index array or a
+        ``slice`` (every ``k``-th row: a view of a dense X, without ``dtype``).
         """
         sub = copy.copy(self)
         sub.design = self.design.take_rows(rows, dtype)

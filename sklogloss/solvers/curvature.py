@@ -496,7 +496,7 @@ class SchurJacobi:
         view_diag = None
         if self.diag is not None and self.sample_diag is None and self.view is not None:
             view, step = self.view
-            view_diag = view.hessian_diagonal(coef, raw[::step]).reshape(K, m)
+            view_diag = view.hessian_diagonal(coef, None if raw is None else raw[::step]).reshape(K, m)
             if not moved(view_diag, self.view_diag):
                 return
         diag = obj.hessian_diagonal(coef, raw, state=state).reshape(K, m)
@@ -544,8 +544,8 @@ class SchurJacobi:
                 step = obj.n_samples // self.test_rows
                 if self.view is None:
                     self.view = (obj.row_subset(slice(None, None, step)), step)
-                self.view_diag = (self.view[0].hessian_diagonal(coef, raw[::step]).reshape(K, m)
-                                  if view_diag is None else view_diag)
+                self.view_diag = (self.view[0].hessian_diagonal(coef, None if raw is None else raw[::step])
+                                  .reshape(K, m) if view_diag is None else view_diag)
         # The product X_S^T D X costs about nnz(column s) * (non-zeros per row) for each s in S:
         # keep the densest weights while that stays within cost_passes passes over X.
         rows_share = rows / obj.n_samples if sampled else 1.0
