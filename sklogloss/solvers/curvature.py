@@ -494,7 +494,7 @@ class SchurJacobi:
             if not moved(sample_diag, self.sample_diag):
                 return
         view_diag = None
-        if self.diag is not None and self.sample_diag is None and self.view is not None:
+        if self.diag is not None and self.sample_diag is None and self.view_diag is not None:
             view, step = self.view
             view_diag = view.hessian_diagonal(coef, None if raw is None else raw[::step]).reshape(K, m)
             if not moved(view_diag, self.view_diag):
@@ -536,6 +536,7 @@ class SchurJacobi:
             # (the change test's, when it ran on this sample at this coef)
             self.sample_diag = (self.sample.hessian_diagonal(coef).reshape(K, m) if sample_diag is None
                                 else sample_diag)
+            self.view_diag = None
         else:
             self.sample_diag = None
             if dense and obj.n_samples >= 4 * self.test_rows:
@@ -546,6 +547,8 @@ class SchurJacobi:
                     self.view = (obj.row_subset(slice(None, None, step)), step)
                 self.view_diag = (self.view[0].hessian_diagonal(coef, None if raw is None else raw[::step])
                                   .reshape(K, m) if view_diag is None else view_diag)
+            else:
+                self.view_diag = None  # (this M's diagonal is not on the view)
         # The product X_S^T D X costs about nnz(column s) * (non-zeros per row) for each s in S:
         # keep the densest weights while that stays within cost_passes passes over X.
         rows_share = rows / obj.n_samples if sampled else 1.0
