@@ -152,8 +152,9 @@ def test_a_dense_x_tests_its_change_on_every_kth_row_without_a_copy(monkeypatch)
     pre = SchurJacobi(obj, n_columns=4)
     coef = obj.zero_coef()
     pre.update(coef, obj.linear_predictor(coef))
-    view, step = pre.view
-    assert step == 4 and view.n_samples == 600 and np.shares_memory(view.design.X, X)
+    view, step = pre.tester
+    assert view is pre.view and step == slice(None, None, 4)
+    assert view.n_samples == 600 and np.shares_memory(view.design.X, X)
     full = []
     original = LinearObjective.hessian_diagonal
     monkeypatch.setattr(LinearObjective, "hessian_diagonal",

@@ -586,20 +586,17 @@ class ArrayDesign(Design):
         products keep their sums in its dtype (``float64_sums=False``). A
         ``slice`` of rows without ``dtype`` is a view of a dense X (no copy).
         """
-        if isinstance(rows, slice):
-            Xr = self.X[rows] if dtype is None else self.X[rows].astype(dtype)
-            return ArrayDesign(Xr, self.block_rows, float64_sums=False, n_threads=self._n_threads,
-                               approximate_entries=0)
-        rows = np.asarray(rows)
-        every = rows.size == self.n_samples and np.array_equal(rows, np.arange(self.n_samples))
+        view = isinstance(rows, slice)
+        every = not view and len(rows) == self.n_samples and np.array_equal(rows, np.arange(self.n_samples))
         if every and dtype is not None and np.dtype(dtype) == np.float32 and self.approximate_X() is not None:
             Xr = self._X32  # every row in float32: the copy approximate products use
         else:
-            Xr = self.X[rows]
+            Xr = self.X[rows if view else np.asarray(rows)]
             if dtype is not None:
                 Xr = Xr.astype(dtype, copy=False)
+        # (a view gets no float32 copy of its own: it serves estimates on X's memory)
         return ArrayDesign(Xr, self.block_rows, float64_sums=False, n_threads=self._n_threads,
-                           approximate_entries=self.approximate_entries)
+                           approximate_entries=0 if view else self.approximate_entries)
 
     def squared_norm_bound(self):
         """``||X||_2^2`` (largest squared singular value), estimated from above.

@@ -442,8 +442,10 @@ class SchurJacobi:
         self.max_change = max_change
         self.diag = None
         self.sample = None
-        self.sample_diag = None  # the sample's diagonal when M came from it (see update)
-        self.view, self.view_diag = None, None  # every k-th row and its diagonal, for the change test
+        self.view = None  # every k-th row of a dense X (see update)
+        # The change test's objective when it is not the full one (the sample M came from, or the
+        # view) with the rows of the scores it reads (None: its own), and its diagonal at M.
+        self.tester, self.test_diag = None, None
         self.n_computed = 0
         self.block_inverse = None  # A_SS^{-1} when S is uncoupled from L (see update)
         self.cost_products, self.products_at = 0.0, 0
@@ -454,7 +456,9 @@ class SchurJacobi:
         The test is the relative L1 change ``sum |diag - diag_0| / sum diag_0``
         since the last computation (one pass over ``X * X``). When ``M`` came
         from a row sample (every weight dense), the test runs on the sample's
-        diagonal, which ``M`` was made of (a tenth of the pass or less).
+        diagonal, which ``M`` was made of (a tenth of the pass or less); on
+        another dense X of at least ``4 * test_rows`` rows, on every ``k``-th
+        row (a view of X; a recomputation still takes the full diagonal).
 
         ``products``: the caller's count of Hessian-vector products so far.
         With it, ``M`` is kept without a test until the products made on it
@@ -488,19 +492,19 @@ class SchurJacobi:
         def moved(new, old):
             return float(np.abs(new - old).sum()) > self.max_change * max(float(old.sum()), np.finfo(float).tiny)
 
-        sample_diag = None
-        if self.diag is not None and self.sample_diag is not None:
-            sample_diag = self.sample.hessian_diagonal(coef).reshape(K, m)
-            if not moved(sample_diag, self.sample_diag):
-                return
-        view_diag = None
-        if self.diag is not None and self.sample_diag is None and self.view_diag is not None:
-            view, step = self.view
-            view_diag = view.hessian_diagonal(coef, None if raw is None else raw[::step]).reshape(K, m)
-            if not moved(view_diag, self.view_diag):
+        def test_diagonal(tester):
+            tester_obj, tester_rows = tester
+            scores = None if tester_rows is None or raw is None else raw[tester_rows]
+            return tester_obj.hessian_diagonal(coef, scores).reshape(K, m)
+
+        tested = self.tester if self.diag is not None else None
+        test_diag = None
+        if tested is not None:
+            test_diag = test_diagonal(tested)
+            if not moved(test_diag, self.test_diag):
                 return
         diag = obj.hessian_diagonal(coef, raw, state=state).reshape(K, m)
-        if self.diag is not None and self.sample_diag is None and view_diag is None and not moved(diag, self.diag):
+        if self.diag is not None and tested is None and not moved(diag, self.diag):
             return
         self.diag = diag
         # The densest weights: those whose diagonal is at least `dense_share` of the
@@ -533,22 +537,19 @@ class SchurJacobi:
             if self.sample is None:
                 self.sample = sample_rows(obj, rows if sampled else obj.n_samples, 0)
             source, kwargs = self.sample, {}
-            # (the change test's, when it ran on this sample at this coef)
-            self.sample_diag = (self.sample.hessian_diagonal(coef).reshape(K, m) if sample_diag is None
-                                else sample_diag)
-            self.view_diag = None
+            self.tester = (self.sample, None)
+        elif dense and obj.n_samples >= 4 * self.test_rows:
+            # A dense X's pass over X * X costs several passes (numpy squares each block in
+            # one thread): the change test reads every k-th row of X instead (a view).
+            step = slice(None, None, obj.n_samples // self.test_rows)
+            if self.view is None:
+                self.view = obj.row_subset(step)
+            self.tester = (self.view, step)
         else:
-            self.sample_diag = None
-            if dense and obj.n_samples >= 4 * self.test_rows:
-                # A dense X's pass over X * X costs several passes (numpy squares each block
-                # in one thread): the change test reads every k-th row of X instead (a view).
-                step = obj.n_samples // self.test_rows
-                if self.view is None:
-                    self.view = (obj.row_subset(slice(None, None, step)), step)
-                self.view_diag = (self.view[0].hessian_diagonal(coef, None if raw is None else raw[::step])
-                                  .reshape(K, m) if view_diag is None else view_diag)
-            else:
-                self.view_diag = None  # (this M's diagonal is not on the view)
+            self.tester = None
+        # The tester's diagonal at this M (the change test's, when it ran on the same tester).
+        same = tested is not None and self.tester is not None and self.tester[0] is tested[0]
+        self.test_diag = None if self.tester is None else test_diag if same else test_diagonal(self.tester)
         # The product X_S^T D X costs about nnz(column s) * (non-zeros per row) for each s in S:
         # keep the densest weights while that stays within cost_passes passes over X.
         rows_share = rows / obj.n_samples if sampled else 1.0
