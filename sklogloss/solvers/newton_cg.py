@@ -180,9 +180,9 @@ class NewtonCGSolver(NewtonSolver):
         3
         """
         history = self.step_grad_max
-        g = history[-1] if history else self.grad_max
-        if len(history) < 2 or not g > self.tol:
+        if len(history) < 2 or not history[-1] > self.tol:
             return 1
+        g = history[-1]
         rate = min(g / max(history[-2], np.finfo(float).tiny), 0.5)
         return int(min(50, max(1, np.ceil(np.log(max(self.tol, np.finfo(float).tiny) / g) / np.log(rate)))))
 
