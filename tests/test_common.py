@@ -72,6 +72,30 @@ def test_parameter_names_are_scikit_learns_and_kept_per_class():
     assert clone(LogisticClassifier(C=3.0)).C == 3.0
 
 
+def test_issparse_agrees_with_scipy_and_a_dense_fit_never_asks_scipy(monkeypatch):
+    # scipy's issparse is an abstract-base-class check whose first call in a process costs
+    # about 1 ms; sklogloss.utils.validation.issparse answers an ndarray at once. A default fit
+    # and prediction on a dense ndarray (parameters validated afresh) must not reach scipy's.
+    import scipy.sparse as sp
+
+    from sklogloss.utils import _sklearn
+    from sklogloss.utils.validation import issparse
+
+    dense = np.eye(3)
+    for x in [dense, np.asfortranarray(dense), dense[:, :2], sp.csr_matrix(dense),
+              sp.csc_array(dense), sp.coo_matrix(dense), [[1.0]], None, 1.0]:
+        assert issparse(x) == sp.issparse(x)
+    calls = []
+    original = sp.issparse
+    monkeypatch.setattr(sp, "issparse", lambda x: calls.append(type(x)) or original(x))
+    X, y3 = np.random.default_rng(0).normal(size=(30, 2)), np.arange(30) % 3
+    _sklearn._VALIDATED.clear()
+    for est, y in [(LogisticClassifier(), y3 % 2), (SoftmaxClassifier(), y3)]:
+        est.fit(X, y).predict_proba(X)
+    assert calls == []
+    assert issparse(sp.csr_matrix(dense)) and calls == [sp.csr_matrix]  # (the patch is seen)
+
+
 def test_validated_parameter_sets_are_remembered_only_where_they_passed():
     # CachedParamNames skips the validation of a set of plain values that passed it once in
     # this class; a failing set, a value of another type that compares equal (0.0 == 0, which

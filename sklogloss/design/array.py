@@ -4,6 +4,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..utils._threads import blas_threads, other_blas_single_threaded, parallel_map, single_threaded_blas
+from ..utils.validation import issparse
 from .base import Design
 
 __all__ = ["ArrayDesign"]
@@ -84,7 +85,7 @@ class ArrayDesign(Design):
         self._X32 = None  # see approximate_X
         self._X32_checked = False  # whether approximate_X has decided (the copy, or X itself)
         self.block_rows = int(block_rows)
-        self.is_sparse = sp.issparse(X)
+        self.is_sparse = issparse(X)
         # Read now for CSR (the limit in force when the design is made); a dense design
         # asks only if asked (the call goes into each BLAS library).
         self._n_threads = max(1, int(n_threads)) if n_threads is not None else (

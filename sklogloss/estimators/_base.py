@@ -13,7 +13,6 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
@@ -26,7 +25,7 @@ from ..objective.adversarial import AdversarialObjective
 from ..objective.blocks import BlockSumObjective
 from ..solvers import SOLVERS, NewtonCholeskySolver, Result, select_solver
 from ..utils._sklearn import CachedParamNames, Interval, StrOptions, _fit_context, validate_data
-from ..utils.validation import check_sample_weight
+from ..utils.validation import check_sample_weight, issparse
 from ._distributed import distributed_objectives, distributed_solver, is_dask, predict_blocks
 from ._separation import separating_direction_exists
 from ._targets import label_repr
@@ -171,7 +170,7 @@ def validate_X_y(estimator, X, y, reset=True, multi_output=True):
     """Validate X (see :func:`validate_X`) and y (1-D, or 2-D with ``multi_output``) together."""
     X, y = validate_data(estimator, X, y, reset=reset, accept_sparse="csr",
                          dtype=[np.float64, np.float32], multi_output=multi_output, y_numeric=False)
-    if sp.issparse(y):
+    if issparse(y):
         y = y.toarray()
     return X, np.asarray(y)
 

@@ -179,7 +179,7 @@ class SoftmaxClassifier(PartialFitMixin, MultinomialFitMixin, LinearClassifierBa
     True
     """
 
-    _parameter_constraints = {**LinearClassifierBase._parameter_constraints, "focal_alpha": ["array-like", None]}
+    _parameter_constraints = {**LinearClassifierBase._parameter_constraints, "focal_alpha": [None, "array-like"]}
 
     # ------------------------------------------------------------ fit hooks
     def _target_encoder(self):
