@@ -295,6 +295,18 @@ def test_column_nnz(case):
     assert_array_equal(out, expected)
 
 
+def test_column_nnz_over_several_chunks_of_indices():
+    # ArrayDesign counts a CSR X's indices by chunks of 2^18: a count spread over three
+    # chunks (and over columns a chunk does not reach) is scipy's.
+    import scipy.sparse as sp
+
+    from sklogloss.design import ArrayDesign
+
+    X = sp.hstack([sp.random(3000, 650, density=0.3, random_state=0), sp.csr_matrix((3000, 50))]).tocsr()
+    assert X.nnz > 2 * (1 << 18)
+    assert_array_equal(ArrayDesign(X).column_nnz(), X.getnnz(axis=0))
+
+
 @designs
 @outputs
 @pytest.mark.parametrize("rows", [None, [5, 1]], ids=["all-rows", "some-rows"])
