@@ -351,6 +351,33 @@ def test_single_threaded_blas_sets_one_thread_and_restores_each_librarys_count()
         assert [c.num_threads for c in blas.lib_controllers] == before
 
 
+def test_weighted_sums_before_a_fit_are_the_products_they_replace():
+    # weighted_sum (einsum, no BLAS threads woken before a solver) is w @ A over the samples,
+    # for vectors, matrices, a strided column and float32 values; the null model's target mass
+    # and the class masses use it.
+    from sklogloss.estimators._targets import LabelTargets, OneVsRestTargets
+    from sklogloss.utils._threads import weighted_sum
+
+    rng = np.random.default_rng(0)
+    w, A = rng.uniform(size=20_000), rng.normal(size=(20_000, 3))
+    for values in [A[:, 0], A, A[:, 1:], A.astype(np.float32), A[:, 2].astype(np.float32)]:
+        out = weighted_sum(w, values)
+        assert np.shape(out) == np.shape(w @ values)
+        np.testing.assert_allclose(out, w @ values.astype(np.float64), rtol=1e-12)
+    X, y, loss, sw = _problem(True, n=300)
+    obj = LinearObjective(X, y, loss, sample_weight=sw)
+    np.testing.assert_allclose(obj.target_mass(), obj.sample_weight @ obj.y, rtol=1e-13)
+    labels = rng.integers(0, 3, 400)
+    sw = rng.uniform(size=400)
+    targets = LabelTargets()
+    Y = targets.fit_transform(labels)
+    np.testing.assert_allclose(targets.class_mass(Y, sw), [sw[labels == k].sum() for k in range(3)], rtol=1e-13)
+    binary = OneVsRestTargets()
+    Y = binary.fit_transform(labels == 1)
+    np.testing.assert_allclose(binary.class_mass(Y, sw), [sw[labels != 1].sum(), sw[labels == 1].sum()],
+                               rtol=1e-13)
+
+
 @pytest.mark.parametrize("multi", [False, True])
 def test_approximate_hessp_is_the_hessian_product_to_float32_accuracy(multi):
     # On a small float64 X the approximate products run on a float32 copy: within float32

@@ -22,6 +22,7 @@ import numpy as np
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.validation import column_or_1d
 
+from ..utils._threads import weighted_sum
 from ..utils.validation import type_of_target
 
 __all__ = [
@@ -267,8 +268,11 @@ class LabelTargets:
     global_mass_ = None
 
     def class_mass(self, Y, sample_weight):
-        """Sample-weighted mass of each class, ``sample_weight @ Y``, shape (n_classes,)."""
-        return sample_weight @ Y
+        """Sample-weighted mass of each class, ``sample_weight @ Y``, shape (n_classes,).
+
+        Without BLAS (:func:`~sklogloss.utils._threads.weighted_sum`): it runs just before a fit.
+        """
+        return weighted_sum(sample_weight, Y)
 
     def class_weights(self, class_weight, Y, sample_weight):
         """Raise unless two classes carry weight; the class weights (see :func:`class_weight_vector`).
@@ -404,8 +408,9 @@ class OneVsRestTargets(LabelTargets):
     def class_mass(self, Y, sample_weight):
         """Masses of the classes: both classes of one binary column, else each column's."""
         if Y.shape[1] == 1 and self.kind_ != "multilabel":
-            return np.array([sample_weight @ (1.0 - Y[:, 0]), sample_weight @ Y[:, 0]])
-        return sample_weight @ Y
+            positive = float(weighted_sum(sample_weight, Y[:, 0]))
+            return np.array([float(weighted_sum(sample_weight, 1.0 - Y[:, 0])), positive])
+        return weighted_sum(sample_weight, Y)
 
     def class_weights(self, class_weight, Y, sample_weight):
         """Class weights (see :meth:`LabelTargets.class_weights`); none for multilabel targets."""

@@ -32,6 +32,7 @@ from ..losses.counts import (
 from ..objective import LinearObjective, TruncatedNegBinObjective
 from ..solvers import select_solver
 from ..utils._sklearn import HasMethods, Interval, StrOptions, _fit_context, validate_data
+from ..utils._threads import weighted_sum
 from ..utils.validation import check_sample_weight
 from ._base import SparseInputMixin, fill_doc, run_solver, validate_X, warn_user
 from ._hurdle_features import resolve_features, resolve_offset, take_columns
@@ -388,12 +389,12 @@ class HurdleRegressor(SparseInputMixin, RegressorMixin, BaseEstimator):
         """Zero weights; the intercept whose truncated mean is the weighted mean count."""
         start = obj.zero_coef()
         if self.fit_intercept:
-            ybar = float(obj.sample_weight @ obj.y) / obj.weight_sum
+            ybar = float(weighted_sum(obj.sample_weight, obj.y)) / obj.weight_sum
             # Untruncated mean whose truncated mean is ybar (geometric: 1 + mu; Poisson: ~ybar).
             start[-1] = np.log(max(ybar - 1.0, 1e-3)) if self.count_distribution == "geometric" \
                 else np.log(ybar)
             if obj.offset is not None:  # ... less the weighted mean offset
-                start[-1] -= float(obj.sample_weight @ obj.offset) / obj.weight_sum
+                start[-1] -= float(weighted_sum(obj.sample_weight, obj.offset)) / obj.weight_sum
         return start
 
     def _log_theta_start(self, obj, coef_poisson):

@@ -51,6 +51,7 @@ import numpy as np
 import scipy.linalg
 
 from ..design import ArrayDesign, Design
+from ..utils._threads import weighted_sum
 from ..utils.validation import check_sample_weight
 from .base import Objective
 
@@ -402,9 +403,10 @@ class LinearObjective(Objective):
         """``sample_weight @ y``: the weighted mass of each output's target, float or ``(K,)``.
 
         With the weight sum, the null model's intercepts (the log-odds or the
-        log masses of the mean target).
+        log masses of the mean target). In the calling thread, without BLAS
+        (see :func:`~sklogloss.utils._threads.weighted_sum`): it runs just before a solver.
         """
-        return self.sample_weight @ self.y
+        return weighted_sum(self.sample_weight, self.y)
 
     def separates(self, coef):
         """Whether ``coef`` classifies every weighted sample of a 0/1 (one-hot) target correctly.

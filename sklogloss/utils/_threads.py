@@ -12,8 +12,10 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
+
 __all__ = ["blas_controller", "blas_threads", "other_blas_single_threaded", "parallel_map",
-           "single_threaded_blas"]
+           "single_threaded_blas", "weighted_sum"]
 
 _CONTROLLER = None
 _EXECUTOR = None
@@ -172,6 +174,30 @@ class other_blas_single_threaded:
             changed, self._changed = self._changed, None
             _restore(changed)
         return False
+
+
+def weighted_sum(weights, values):
+    """``weights @ values`` (over the samples: ``values`` of shape ``(n,)`` or ``(n, K)``), without BLAS.
+
+    A product of vectors of more than a few thousand entries goes to BLAS,
+    which wakes its threads; after the call they spin for a while (about a
+    tenth of a second with OpenBLAS) on the core that a sparse product's
+    second thread (:meth:`~sklogloss.design.ArrayDesign.sparse_blocks`)
+    needs. One such product just before a fit on a CSR X, the null model's
+    intercept or the class masses, made the one-hot Zipf fit of
+    ``make bench`` a fifth slower (docs/performance.rst). numpy's ``einsum``
+    computes the same sum in the calling thread.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklogloss.utils._threads import weighted_sum
+    >>> w = np.array([0.5, 1.0, 2.0])
+    >>> float(weighted_sum(w, np.array([1.0, 0.0, 1.0]))), weighted_sum(w, np.eye(3)).tolist()
+    (2.5, [0.5, 1.0, 2.0])
+    """
+    weights, values = np.asarray(weights), np.asarray(values)
+    return np.einsum("i,i->", weights, values) if values.ndim == 1 else np.einsum("i,ij->j", weights, values)
 
 
 def _forget_executor():
