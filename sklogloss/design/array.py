@@ -53,8 +53,9 @@ class ArrayDesign(Design):
            [ 8. , 12. ]])
     """
 
-    #: A CSR product runs in one thread below this many non-zeros per thread.
-    min_nnz_per_thread = 250_000
+    #: A CSR product runs in one thread below this many non-zeros per thread (measured in
+    #: docs/performance.rst, *BLAS threads woken before a fit*).
+    min_nnz_per_thread = 200_000
     #: A solver on a dense X of at most this many entries runs with single-threaded BLAS.
     small_entries = 1 << 18
     #: A dense float64 X of at most this many entries keeps a float32 copy for approximate
