@@ -179,14 +179,13 @@ class other_blas_single_threaded:
 def weighted_sum(weights, values):
     """``weights @ values`` (over the samples: ``values`` of shape ``(n,)`` or ``(n, K)``), without BLAS.
 
-    A product of vectors of more than a few thousand entries goes to BLAS,
-    which wakes its threads; after the call they spin for a while (about a
-    tenth of a second with OpenBLAS) on the core that a sparse product's
-    second thread (:meth:`~sklogloss.design.ArrayDesign.sparse_blocks`)
-    needs. One such product just before a fit on a CSR X, the null model's
-    intercept or the class masses, made the one-hot Zipf fit of
-    ``make bench`` a fifth slower (docs/performance.rst). numpy's ``einsum``
-    computes the same sum in the calling thread.
+    A product of long vectors goes to BLAS, which wakes its threads; after
+    the call OpenBLAS's threads spin for a while on the core that a sparse
+    product's second thread (:meth:`~sklogloss.design.ArrayDesign.sparse_blocks`)
+    needs. What runs just before a solver (the null model's intercepts, the
+    class masses) sums with this function instead: numpy's ``einsum``, in the
+    calling thread (docs/performance.rst, *BLAS threads woken before a fit*,
+    has what the products cost a fit on a CSR X).
 
     Examples
     --------

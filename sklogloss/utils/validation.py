@@ -13,9 +13,9 @@ def issparse(x):
     """``scipy.sparse.issparse(x)``, answered at once for a numpy array.
 
     scipy's test is an ``isinstance`` check against an abstract base class
-    whose first call in a process walks every sparse class (about 1 ms, the
-    largest first-call cost of a fit on a small data set; 20 to 35 us for
-    each further type of object); an ``ndarray`` is never sparse.
+    whose first call in a process walks every sparse class (the largest
+    first-call cost of a fit on a small data set, docs/performance.rst); an
+    ``ndarray`` is never sparse, and a fit on one does not reach scipy's test.
 
     Examples
     --------
