@@ -24,10 +24,10 @@ ball, the L2 norm for an L2 ball), and :func:`fgsm` (L-inf) and :func:`pgd`
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
 
 from .losses import sigmoid, softmax
+from .utils.validation import issparse
 
 __all__ = ["fgsm", "input_gradient", "pgd"]
 
@@ -58,7 +58,7 @@ def _linear_parts(estimator, X):
         raise ValueError(
             f"{type(estimator).__name__} has no coef_: the attacks need a linear classifier (scores "
             "X @ coef_.T + intercept_). For a Pipeline, attack its final estimator on the transformed X.")
-    if sp.issparse(X):
+    if issparse(X):
         raise ValueError("X is sparse; an attack perturbs every feature: pass a dense array "
                          "(X.toarray()).")
     X = np.asarray(X, dtype=np.float64)

@@ -21,6 +21,8 @@ binary logistic regression models", DPhil thesis, University of Oxford, 2007.
 import numpy as np
 import scipy.sparse as sp
 
+from ..utils.validation import issparse
+
 __all__ = ["MAX_CHECK_ENTRIES", "separating_direction_exists"]
 
 #: The linear program is built only up to this many non-zeros in its constraint matrix
@@ -73,10 +75,10 @@ def separating_direction_exists(X, Y, sample_weight=None, fit_intercept=True, ma
     if rows.size == 0:
         return False
     # The size check comes first, from X's shape or stored entries: no copy of a large X.
-    stored = X.nnz if sp.issparse(X) else rows.size * X.shape[1]
+    stored = X.nnz if issparse(X) else rows.size * X.shape[1]
     if (K - 1) * 2 * (stored + rows.size * bool(fit_intercept)) > max_entries:
         return None
-    X = sp.csr_matrix(X) if sp.issparse(X) else np.asarray(X, dtype=np.float64)  # (a DataFrame too)
+    X = sp.csr_matrix(X) if issparse(X) else np.asarray(X, dtype=np.float64)  # (a DataFrame too)
     Xu = sp.csr_matrix(X[rows])
     if fit_intercept:
         Xu = sp.hstack([Xu, np.ones((rows.size, 1))], format="csr")

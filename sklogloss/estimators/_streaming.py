@@ -13,7 +13,6 @@ algorithm, its costs and the meaning of ``C`` are in the docstring of
 import hashlib
 
 import numpy as np
-import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
@@ -21,6 +20,7 @@ from threadpoolctl import threadpool_limits
 
 from ..solvers.streaming import MAX_STREAMING_SIZE, QuadraticMemory, streaming_step
 from ..utils._sklearn import _fit_context
+from ..utils.validation import issparse
 from ._base import fill_doc, null_model_coef, run_solver
 from ._targets import OneVsRestTargets, ProbabilityTargets, class_weight_vector, label_repr
 
@@ -83,12 +83,12 @@ def chunk_key(X, Y, sample_weight):
     (True, False)
     """
     digest = hashlib.sha1(usedforsecurity=False)
-    arrays = [X.data, X.indices, X.indptr] if sp.issparse(X) else [X]
+    arrays = [X.data, X.indices, X.indptr] if issparse(X) else [X]
     for a in [*arrays, Y, sample_weight]:
         a = np.ascontiguousarray(a)
         digest.update(f"{a.dtype.str}{a.shape}".encode())
         digest.update(memoryview(a).cast("B"))
-    digest.update(f"{X.shape}{sp.issparse(X)}".encode())
+    digest.update(f"{X.shape}{issparse(X)}".encode())
     return digest.hexdigest()
 
 

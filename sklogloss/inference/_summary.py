@@ -19,7 +19,7 @@ from ..estimators._separation import separating_direction_exists
 from ..estimators._targets import label_repr
 from ..losses.counts import ZeroTruncatedNegativeBinomialLoss
 from ..objective import TruncatedNegBinObjective
-from ..utils.validation import check_sample_weight
+from ..utils.validation import check_sample_weight, issparse
 
 __all__ = ["COV_TYPES", "InferenceSummary", "summary"]
 
@@ -45,15 +45,15 @@ def _check_alpha(alpha):
 
 
 def _dense(M):
-    return M.toarray() if sp.issparse(M) else np.asarray(M)
+    return M.toarray() if issparse(M) else np.asarray(M)
 
 
 def _scale_rows(U, w):
-    return sp.diags(w) @ U if sp.issparse(U) else U * w[:, None]
+    return sp.diags(w) @ U if issparse(U) else U * w[:, None]
 
 
 def _hstack(blocks):
-    if any(sp.issparse(b) for b in blocks):
+    if any(issparse(b) for b in blocks):
         return sp.hstack([sp.csr_matrix(b) for b in blocks], format="csr")
     return np.hstack(blocks)
 

@@ -6,7 +6,6 @@ See :mod:`sklogloss.inference`.
 from typing import NamedTuple
 
 import numpy as np
-import scipy.sparse as sp
 from scipy import stats
 from sklearn.linear_model import PoissonRegressor
 from sklearn.utils.validation import check_is_fitted
@@ -16,6 +15,7 @@ from ..estimators._base import validate_X, warn_user
 from ..estimators._hurdle_features import take_columns
 from ..estimators._targets import check_counts
 from ..losses import sigmoid
+from ..utils.validation import issparse
 from ._summary import InferenceSummary, _check_alpha, _model, _with_intercept, summary
 
 __all__ = ["TestResult", "VuongResult", "hurdle_test", "likelihood_ratio_test", "predict_proba_interval",
@@ -492,6 +492,6 @@ def predict_proba_interval(summary, X, alpha=None):
     b, V = summary.coef[rows], summary.cov[rows, rows]
     eta = np.asarray(Xd @ b).ravel()
     XV = Xd @ V
-    var = np.asarray(Xd.multiply(XV).sum(axis=1)).ravel() if sp.issparse(Xd) else np.einsum("ij,ij->i", XV, Xd)
+    var = np.asarray(Xd.multiply(XV).sum(axis=1)).ravel() if issparse(Xd) else np.einsum("ij,ij->i", XV, Xd)
     half = stats.norm.ppf(1.0 - alpha / 2.0) * np.sqrt(np.maximum(var, 0.0))
     return sigmoid(eta), sigmoid(eta - half), sigmoid(eta + half)
