@@ -223,6 +223,13 @@ def test_entry_points_agree(case, dtype):
         _close(g7, grad, tol)
         for _ in range(2):  # a second product with the same function is unaffected by the first
             _close(hessp_in_place(r.copy()), _matvec(hess, r), tol)
+        # dtype=float32 on float32 arguments: the same product to float32 accuracy (every loss
+        # takes the flag; a loss that computes in float32 returns float32, the gradient is unchanged).
+        g8, hessp32 = loss.gradient_hessian_product(y, raw, state=st, overwrite=True, dtype=np.float32)
+        _close(g8, grad, tol)
+        out32 = hessp32(r.astype(np.float32))
+        assert out32.shape == raw.shape and out32.dtype in (np.float32, np.float64)
+        _close(out32, _matvec(hess, r.astype(np.float32)), 1e-5)
         diag = hess if hess.ndim == 1 else np.einsum("ikk->ik", hess)
         _close(loss.hessian_diagonal(y, raw, state=st), diag, tol)
         if loss.has_hessian_factors:

@@ -379,11 +379,16 @@ def test_weighted_sums_before_a_fit_are_the_products_they_replace():
 
 
 @pytest.mark.parametrize("multi", [False, True])
-def test_approximate_hessp_is_the_hessian_product_to_float32_accuracy(multi):
-    # On a small float64 X the approximate products run on a float32 copy: within float32
-    # rounding of H v, and the gradient that comes with them is the exact one.
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_approximate_hessp_is_the_hessian_product_to_float32_accuracy(multi, weighted, fit_intercept):
+    # On a small float64 X the approximate products run on a float32 copy (for several outputs
+    # the per-sample curvature too, in float32): within float32 rounding of H v, and the
+    # gradient that comes with them is the exact one. Equal weights scale the row sums,
+    # unequal ones each row: both paths.
     X, y, loss, sw = _problem(multi, n=300)
-    obj = LinearObjective(X, y, loss, sample_weight=sw, C=0.7)
+    obj = LinearObjective(X, y, loss, sample_weight=sw if weighted else None, C=0.7, fit_intercept=fit_intercept)
+    assert (obj._uniform_weight() is None) == weighted
     assert "approximate_hessp" in obj.provides and obj.design.approximate_X() is not None
     coef = np.random.default_rng(1).normal(scale=0.5, size=obj.size)
     grad, H = obj.gradient_hessian(coef)

@@ -122,14 +122,18 @@ class Loss:
         value, state = self.loss_state(y, raw)
         return value, self.gradient(y, raw, state=state)
 
-    def gradient_hessian_product(self, y, raw, state=None, overwrite=False):
+    def gradient_hessian_product(self, y, raw, state=None, overwrite=False, dtype=None):
         """Per-sample gradient and a function ``r -> H_i r_i`` on arrays shaped like ``raw``.
 
         ``overwrite=True`` allows the function to overwrite its argument and
         return it (the caller passes an array it will not use again: the
         scores ``X v`` of one Hessian-vector product); an ``(n, K)``
-        temporary less per product. Overriding methods take the flag and may
-        ignore it.
+        temporary less per product. ``dtype`` (e.g. ``np.float32``) allows
+        the function to compute in that dtype when its argument has it (the
+        per-sample curvature cast once, here): for approximate
+        Hessian-vector products, whose scores are float32 already. The
+        gradient is float64 either way. Overriding methods take both flags
+        and may ignore them (then a float32 argument gives a float64 result).
         """
         grad, hess = self.gradient_hessian(y, raw)
         if hess.ndim == 1:

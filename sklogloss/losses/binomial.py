@@ -147,8 +147,8 @@ class BinomialLoss(Loss):
         e = np.exp(-np.abs(raw)) if state is None else state
         return e / np.square(1 + e)
 
-    def gradient_hessian_product(self, y, raw, state=None, overwrite=False):
-        """Per-sample gradient and ``r -> p (1 - p) r`` (``state``: see :meth:`gradient`)."""
+    def gradient_hessian_product(self, y, raw, state=None, overwrite=False, dtype=None):
+        """Per-sample gradient and ``r -> p (1 - p) r`` (``state``: see :meth:`gradient`; ``dtype`` is not used)."""
         e = np.exp(-np.abs(raw)) if state is None else state
         grad = self._proba_from_exp(raw, e)
         grad -= y

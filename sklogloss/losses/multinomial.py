@@ -259,14 +259,15 @@ class MultinomialLoss(Loss):
         grad = d - y
         return grad, d, v
 
-    def gradient_hessian_product(self, y, raw, state=None, proba=None, overwrite=False):
+    def gradient_hessian_product(self, y, raw, state=None, proba=None, overwrite=False, dtype=None):
         """Gradient and a function ``v -> H v`` applied per sample.
 
         ``v`` has shape ``(n, K)``; the product is ``s * (P * v - P (P . v))``.
-        ``state``: as in :meth:`gradient`; ``overwrite``: as in
+        ``state``: as in :meth:`gradient`; ``overwrite`` and ``dtype``: as in
         :meth:`Loss.gradient_hessian_product <sklogloss.losses.Loss.gradient_hessian_product>`
         (in place, half the time of the product with a new array at
-        ``50,000 x 50``).
+        ``50,000 x 50``; with ``dtype=np.float32`` and a float32 ``v``, the
+        product is float32 arithmetic on ``P`` rounded to float32).
         """
         p = self._proba(raw, state, proba)
         ysum = _row_sum(y)
@@ -275,6 +276,8 @@ class MultinomialLoss(Loss):
         else:
             ps = p * ysum[:, None]
         grad = ps - y
+        if dtype is not None and np.dtype(dtype) != p.dtype:
+            p, ps = (p.astype(dtype),) * 2 if ps is p else (p.astype(dtype), ps.astype(dtype))
 
         def hessp(v):
             pv = _row_dot(p, v)

@@ -223,8 +223,8 @@ class ForwardCorrectedLoss(Loss):
             hess[rows] -= softmax_hessian_blocks(r, yj)
         return grad, hess
 
-    def gradient_hessian_product(self, y, raw, state=None, overwrite=False):
-        """Gradient and a function ``v -> H v`` applied per sample (``v`` is ``(n, K)``; ``overwrite`` is not used)."""
+    def gradient_hessian_product(self, y, raw, state=None, overwrite=False, dtype=None):
+        """Gradient and a function ``v -> H v`` per sample (``v`` is ``(n, K)``; ``overwrite``, ``dtype`` unused)."""
         p, _, groups = self._posterior_groups(y, raw)
         grad = self._gradient(y, p, groups)
         ps = p * np.asarray(y).sum(axis=1)[:, None]
@@ -314,6 +314,6 @@ class BackwardCorrectedLoss(Loss):
         """Gradient and per-sample Hessian blocks ``s * (diag(p) - p p^T)``."""
         return self._multinomial.gradient_hessian(self._targets(y, raw), raw)
 
-    def gradient_hessian_product(self, y, raw, state=None, overwrite=False):
+    def gradient_hessian_product(self, y, raw, state=None, overwrite=False, dtype=None):
         """Gradient and a function ``v -> H v`` applied per sample."""
-        return self._multinomial.gradient_hessian_product(self._targets(y, raw), raw, overwrite=overwrite)
+        return self._multinomial.gradient_hessian_product(self._targets(y, raw), raw, overwrite=overwrite, dtype=dtype)

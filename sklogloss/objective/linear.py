@@ -532,8 +532,12 @@ class LinearObjective(Objective):
         if G.ndim == 1:
             out[-1] = np.add.reduce(G, dtype=np.float64)  # (the ufunc: no wrapper call)
         else:
-            # (a product with ones: numpy's sum over the rows of a C-ordered (n, K) array is 8x slower)
-            out[:, -1] = np.ones(len(G)) @ G.astype(np.float64, copy=False)
+            # (a product with ones: numpy's sum over the rows of a C-ordered (n, K) array is 8x slower;
+            # a float32 G of approximate products sums in float32, as its product with X does)
+            if approximate and G.dtype == np.float32:
+                out[:, -1] = np.ones(len(G), dtype=np.float32) @ G
+            else:
+                out[:, -1] = np.ones(len(G)) @ G.astype(np.float64, copy=False)
         return out
 
     def _grad_from_raw_grad(self, coef, G, exact=None, scale=None, approximate=False):
@@ -805,11 +809,15 @@ class LinearObjective(Objective):
 
             return grad, hessp
 
+        # Approximate products on the design's float32 copy of X: the scores X v stay float32
+        # from that product to X^T's, and the loss may apply its curvature in float32 (one
+        # pass of float32 arithmetic instead of two conversions and float64 passes).
+        single = approximate and self.design.approximates()
         G, per_sample_hessp = self.loss_fn.gradient_hessian_product(
-            self.y, self._scores(raw), state=state, overwrite=True)
+            self.y, self._scores(raw), state=state, overwrite=True, dtype=np.float32 if single else None)
         # Equal weights scale the row sums, not the (n, K) products (see _uniform_weight).
         scale = self._uniform_weight()
-        sw = None if scale is not None else self.sw[:, None]
+        sw = None if scale is not None else self.sw[:, None].astype(np.float32 if single else np.float64)
 
         def raw_hessp(r):
             # r is this product's own scores array: the loss may overwrite it (overwrite=True).
@@ -826,8 +834,14 @@ class LinearObjective(Objective):
             # A float32 X may sum in float32 here, and with `approximate` the products may
             # be float32 on a float64 X (Design.approximate_X): CG needs no more, and the
             # gradient and the values that decide the steps and convergence stay exact.
-            return self._grad_from_raw_grad(v, raw_hessp(self.linear_predictor(v, approximate=approximate)),
-                                            exact=False, scale=scale, approximate=approximate)
+            if single:
+                W, b = self.unpack(v)
+                r = self.design.matmul(W.T, approximate=True)
+                if self.fit_intercept:
+                    r += b.astype(np.float32)
+            else:
+                r = self.linear_predictor(v, approximate=approximate)
+            return self._grad_from_raw_grad(v, raw_hessp(r), exact=False, scale=scale, approximate=approximate)
 
         return grad, hessp
 
