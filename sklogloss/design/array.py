@@ -332,7 +332,7 @@ class ArrayDesign(Design):
             return self._sparse_rmatmul(self.X, G)
         X32 = self.approximate_X() if approximate else None
         if X32 is not None:
-            return np.asarray((G.astype(np.float32).T @ X32).T, dtype=np.float64)
+            return np.asarray((G.astype(np.float32, copy=False).T @ X32).T, dtype=np.float64)
         if approximate:
             exact = False
         if self.dtype == np.float64 or not (self.float64_sums if exact is None else exact):

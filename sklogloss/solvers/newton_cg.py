@@ -1,12 +1,14 @@
 """Truncated Newton: conjugate gradients on Hessian-vector products (see :mod:`sklogloss.solvers.newton`)."""
 
+import math
+
 import numpy as np
 import scipy.linalg
 
 from ..utils._threads import single_threaded_blas
 from ._policy import MAX_DENSE_HESSIAN
 from .curvature import SampledCurvature, SchurJacobi, deflate, sample_rows, start_from_sample
-from .newton import NewtonSolver
+from .newton import NewtonSolver, _abs_max
 
 __all__ = ["NewtonCGSolver"]
 
@@ -268,12 +270,12 @@ class NewtonCGSolver(NewtonSolver):
         if curv is not None:
             K = self.obj.n_outputs
 
-            def project(v):  # remove the component along the shifts
+            def project(v):  # remove the component along the shifts (the ufunc: no wrapper call)
                 V = v.reshape(K, -1)
-                return (V - V.mean(axis=0)).ravel()
+                return (V - np.add.reduce(V, axis=0) * (1.0 / K)).ravel()
 
             G = g.reshape(K, -1)
-            mean = G.mean(axis=0)
+            mean = np.add.reduce(G, axis=0) * (1.0 / K)
             shift_step = np.broadcast_to(np.where(curv > 0, -mean / np.where(curv > 0, curv, 1.0), 0.0),
                                          G.shape).ravel()
             g = project(g)
@@ -290,6 +292,7 @@ class NewtonCGSolver(NewtonSolver):
         z = precond(r)
         d = z.copy()
         rz = float(r @ z)
+        eps = np.finfo(float).eps
         for i in range(min(self.max_inner, 10 * g.size)):
             if self.approximate and i == self.approximate_max_inner:
                 # Float32 products that CG has not converged on: this step and the rest of
@@ -300,12 +303,12 @@ class NewtonCGSolver(NewtonSolver):
             Hd = hessp(d)
             self.products += 1
             curv_d = float(d @ Hd)
-            if curv_d <= np.finfo(float).eps * float(d @ d):
+            if curv_d <= eps * float(d @ d):
                 break  # negative or zero curvature: keep what we have
             a = rz / curv_d
             x += a * d
             r -= a * Hd
-            if np.linalg.norm(r) <= eta * gnorm or np.max(np.abs(r)) <= enough:
+            if math.sqrt(float(r @ r)) <= eta * gnorm or _abs_max(r) <= enough:
                 break
             z = precond(r)
             rz_new = float(r @ z)
