@@ -258,6 +258,32 @@ def test_targets_are_laid_out_as_the_scores(sparse):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+@pytest.mark.parametrize("K", [None, 3])
+def test_threaded_dense_squared_rmatmul_is_numpys(dtype, layout, K):
+    # (X * X).T @ D from row ranges in threads, each squared a few rows at a time into a
+    # buffer: the ranges' and sub-blocks' edges (uneven: 7 rows of 40 columns a block, 3
+    # threads over 301 rows) must neither drop nor repeat a row, whatever X's layout.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(602 if layout == "strided" else 301, 40)).astype(dtype)
+    X = X[::2] if layout == "strided" else np.asarray(X, order=layout)
+    D = rng.random(301) if K is None else rng.random((301, K))
+    design = ArrayDesign(X, n_threads=3)
+    design.min_entries_per_thread = 1000
+    design.square_block_entries = 7 * 40 + 5
+    before = blas_threads()
+    out = design.squared_rmatmul(D)
+    assert out.dtype == np.float64 and out.shape == (40,) + D.shape[1:]
+    expected = np.square(X.astype(np.float64)).T @ D
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(out, expected, rtol=rtol)
+    assert blas_threads() == before  # the BLAS limit is restored
+    # One thread (too few entries per thread) is the same product.
+    design.min_entries_per_thread = X.size + 1
+    np.testing.assert_allclose(design.squared_rmatmul(D), expected, rtol=rtol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_threaded_sparse_products_equal_the_single_threaded_ones(dtype):
     # Row blocks of about equal non-zeros, computed in threads, give scipy's products.
     rng = np.random.default_rng(0)
