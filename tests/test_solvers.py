@@ -572,3 +572,33 @@ def test_newton_cg_switching_to_exact_products_keeps_the_step_it_has(monkeypatch
     assert residual < 0.5 * gnorm
     reference = NewtonCholeskySolver(tol=1e-12).solve(obj, obj.zero_coef())
     assert res.converged and np.allclose(res.coef, reference.coef, rtol=1e-7, atol=1e-8)
+
+
+def test_newton_cg_residual_share_ends_cg_early_not_the_fit():
+    """CG's residual test (``residual_share * tol``) saves products; the exact gradient test still decides.
+
+    One-hot data (two categorical columns, an intercept) with the Schur preconditioner: a
+    larger share must cost fewer products and reach the same optimum, with ``max|grad| <= tol``
+    checked here on the objective's own gradient; a share so large that every solve stops at
+    its first product still converges (more steps, not a looser answer).
+    """
+    rng = np.random.default_rng(3)
+    a = rng.integers(0, 6, 3000)
+    b = np.minimum(rng.zipf(1.4, 3000), 200) - 1
+    X = sp.hstack([sp.csr_matrix(np.eye(6)[a]), sp.csr_matrix(np.eye(200)[b])]).tocsr()
+    y = (rng.uniform(size=3000) < 1 / (1 + np.exp(-(0.8 * a - 0.05 * b)))).astype(float)
+    obj = LinearObjective(X, y, BinomialLoss(), C=1.0)
+    tol = 1e-9
+    results = {}
+    for share in (0.01, 0.5, 1e6):
+        solver = SOLVERS["newton-cg"](tol=tol, max_iter=1000, preconditioner="schur")
+        solver.residual_share = share
+        res = solver.solve(obj, obj.zero_coef())
+        assert res.converged
+        assert np.abs(obj.gradient(res.coef)).max() <= tol
+        results[share] = (res, solver.products)
+    ref = LogisticRegression(C=1.0, solver="newton-cholesky", tol=1e-12, max_iter=1000).fit(X, y)
+    for res, _ in results.values():
+        assert res.objective == pytest.approx(obj.objective(_sk_coef(ref)), rel=1e-10)
+    assert results[0.5][1] < results[0.01][1]
+    assert results[1e6][0].n_iter > results[0.5][0].n_iter

@@ -530,9 +530,8 @@ class ArrayDesign(Design):
         entries of X) takes a contiguous range of rows, squares
         ``square_block_entries`` entries at a time into one reused buffer
         and multiplies it by D's rows while it is in cache, with
-        single-threaded BLAS (docs/performance.rst: 20,000 x 2,000 took 38 ms
-        in blocks of 4 MB with BLAS's threads, 15.5 ms in two threads). The
-        sums of the blocks are float64.
+        single-threaded BLAS (measured in docs/performance.rst). The sums of
+        the blocks are float64.
 
         Examples
         --------

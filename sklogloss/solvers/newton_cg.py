@@ -84,8 +84,8 @@ class NewtonCGSolver(NewtonSolver):
     sampled_refresh_products = 20
     #: A CG solve ends once every residual entry is below this share of ``tol``: after a unit
     #: step the gradient is about the residual (plus the step's nonlinear error), and the
-    #: convergence test, on the exact gradient, needs no more. (A tenth cost the one-hot Zipf
-    #: problem 40 products where a half costs 33: see docs/performance.rst.)
+    #: convergence test, on the exact gradient, needs no more (docs/performance.rst measures a
+    #: tenth against a half).
     residual_share = 0.5
 
     def __init__(self, tol=1e-6, max_iter=None, verbose=0, max_inner=200, preconditioner="auto",
