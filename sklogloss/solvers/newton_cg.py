@@ -268,8 +268,7 @@ class NewtonCGSolver(NewtonSolver):
         g = self.grad
         gnorm = float(np.linalg.norm(g))
         eta = min(0.5, np.sqrt(gnorm))
-        # After a full step the gradient is about the residual: a residual below half of
-        # tol ends the iteration whatever eta asks (no solving beyond convergence).
+        # A residual below residual_share * tol ends the solve whatever eta asks (see there).
         enough = self.residual_share * self.tol
         curv = self.obj.shift_curvature() if self.hess_obj is None else None
         if curv is not None:
