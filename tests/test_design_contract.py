@@ -36,6 +36,18 @@ def _fused(X):
     return design
 
 
+def _fused_csr(X, threads=1, index_dtype=np.int32):
+    # hessian_product reads X once, in row blocks of about 50 non-zeros (the path of a CSR X
+    # above fused_sparse_bytes), in one thread or two.
+    X = sp.csr_matrix(X)
+    X.indices, X.indptr = X.indices.astype(index_dtype), X.indptr.astype(index_dtype)
+    design = ArrayDesign(X, n_threads=threads)
+    design.min_nnz_per_thread, design.fused_sparse_bytes, design.fused_block_nnz = 100, 0, 50
+    plans = design._fused_sparse_blocks()
+    assert len(plans) == threads and all(len(plan) > 3 for plan in plans)  # the blocked path runs
+    return design
+
+
 @dataclass(frozen=True)
 class DesignCase:
     id: str
@@ -52,6 +64,9 @@ DESIGNS = [
     DesignCase("csr-f32", lambda X: ArrayDesign(sp.csr_matrix(X)), np.float32),
     DesignCase("csr-threaded-f64", _threaded_csr),
     DesignCase("csr-threaded-f32", _threaded_csr, np.float32),
+    DesignCase("csr-fused-f64", _fused_csr),
+    DesignCase("csr-fused-threaded-int64-f64", lambda X: _fused_csr(X, 2, np.int64)),
+    DesignCase("csr-fused-threaded-f32", lambda X: _fused_csr(X, 2), np.float32),
     DesignCase("dense-blocks7-f64", lambda X: ArrayDesign(X, block_rows=7), min_blocks=N // 7),
     DesignCase("dense-fused-f64", lambda X: _fused(X)),
     DesignCase("dense-fused-F-f32", lambda X: _fused(np.asfortranarray(X)), np.float32),

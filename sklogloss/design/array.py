@@ -3,6 +3,11 @@
 import numpy as np
 import scipy.sparse as sp
 
+try:  # scipy's compiled CSR/CSC kernels, which add into a given output (see _fused_sparse_hessian_product)
+    from scipy.sparse import _sparsetools
+except ImportError:  # pragma: no cover - a scipy without the module: the two products of the default
+    _sparsetools = None
+
 from ..utils._threads import blas_threads, other_blas_single_threaded, parallel_map, single_threaded_blas
 from ..utils.validation import issparse
 from .base import Design
@@ -75,6 +80,15 @@ class ArrayDesign(Design):
     #: cache (4 MB: 20,000 x 2,000 took 14.8 ms, against 18.8 ms in blocks of 2 MB and 16.7 ms
     #: in blocks of 32 MB).
     fused_block_bytes = 1 << 22
+    #: A CSR X of at least this many bytes (values and column indices) is read from memory
+    #: once per Hessian-vector product, in row blocks of about ``fused_block_nnz`` non-zeros
+    #: (1.5 MB of float64 values and int32 indices: a core's L2 cache or its share of L3),
+    #: each block's ``X_b^T u_b`` added into one output per thread while the block is in
+    #: cache. Below it, X stays in the last-level cache between the two products and their
+    #: blocks would only add calls (docs/performance.rst measures both).
+    fused_sparse_bytes = 1 << 24
+    #: Non-zeros per row block of the CSR Hessian-vector product (see ``fused_sparse_bytes``).
+    fused_block_nnz = 1 << 17
     #: A dense X's :meth:`squared_rmatmul` runs in one thread below this many entries per thread.
     min_entries_per_thread = 1 << 20
     #: Entries of X squared at a time by :meth:`squared_rmatmul` (1 MB of float64: 20,000 x 2,000
@@ -583,10 +597,14 @@ class ArrayDesign(Design):
         the blocks' parts in float64. A CSR X split into thread blocks
         (:meth:`sparse_blocks`) makes both products of a block in one
         thread task: one hand-off of the threads per product instead of two
-        (Zipf one-hot, 1 million non-zeros: 1.6 against 2.0 ms a product).
-        Anything else: the two products of the default.
+        (Zipf one-hot, 1 million non-zeros: 1.6 against 2.0 ms a product);
+        one of at least ``fused_sparse_bytes`` is, moreover, read once, in row
+        blocks that stay in cache for their second product. Anything else:
+        the two products of the default.
         """
         if self.is_sparse:
+            if _sparsetools is not None and self.X.data.nbytes + self.X.indices.nbytes >= self.fused_sparse_bytes:
+                return self._fused_sparse_hessian_product(d, v, shift)
             blocks = self.sparse_blocks(self.X)
             if len(blocks) > 1:
                 return self._sparse_hessian_product(blocks, d, v, shift)
@@ -604,6 +622,73 @@ class ArrayDesign(Design):
             u *= d[start:start + len(u)]
             total += float(u.sum())
             Xtu += u.astype(self.dtype, copy=False) @ Xb
+        return Xtu, total
+
+    def _fused_sparse_blocks(self):
+        """Per thread block of :meth:`sparse_blocks`, its row blocks of about ``fused_block_nnz`` non-zeros.
+
+        Each is ``(start, stop, indptr, indices, data)``: rows ``start:stop``
+        of X, their ``indptr`` from zero (a copy, in the indices' dtype) and
+        views of X's ``indices`` and ``data``. Made once per design.
+        """
+        cache = self._sparse_block_cache
+        key = (id(self.X), "fused", self.fused_block_nnz)
+        if key not in cache:
+            plans = []
+            for rows, Xb in self.sparse_blocks(self.X):
+                indptr = Xb.indptr
+                cuts = np.searchsorted(indptr, np.arange(self.fused_block_nnz, Xb.nnz, self.fused_block_nnz))
+                bounds = np.unique(np.concatenate([[0], cuts, [Xb.shape[0]]])).tolist()
+                plan = []
+                for a, b in zip(bounds[:-1], bounds[1:]):
+                    start, stop = indptr[a], indptr[b]
+                    plan.append((rows.start + a, rows.start + b, (indptr[a:b + 1] - start).astype(Xb.indices.dtype),
+                                 Xb.indices[start:stop], Xb.data[start:stop]))
+                plans.append(plan)
+            cache[key] = plans
+        return cache[key]
+
+    def _fused_sparse_hessian_product(self, d, v, shift):
+        """:meth:`hessian_product` of a large CSR X, read from memory once.
+
+        Per row block of :meth:`_fused_sparse_blocks`, ``u_b = d_b (X_b v +
+        shift)``, then ``X_b^T u_b`` added into the thread's output while the
+        block is in cache (scipy's kernels, which release the GIL). ``u`` and
+        its sum are float64, the output's sums in X's dtype (as
+        :meth:`_sparse_rmatmul`'s).
+        """
+        dtype = self.X.dtype
+        v = np.ascontiguousarray(v, dtype=dtype)
+        d = np.ascontiguousarray(d, dtype=np.float64)
+        p = self.n_features
+        same = dtype == np.float64
+
+        def part(plan):
+            out = np.zeros(p, dtype=dtype)
+            rows = max(b - a for a, b, *_ in plan)
+            buffer = np.empty(rows, dtype=dtype)
+            wide = buffer if same else np.empty(rows, dtype=np.float64)
+            total = 0.0
+            for a, b, indptr, indices, data in plan:
+                ub, u = buffer[: b - a], wide[: b - a]
+                ub.fill(0)
+                _sparsetools.csr_matvec(b - a, p, indptr, indices, data, v, ub)
+                if not same:
+                    u[...] = ub
+                if shift:
+                    u += shift
+                u *= d[a:b]
+                total += float(u.sum())
+                if not same:
+                    ub[...] = u
+                _sparsetools.csc_matvec(p, b - a, indptr, indices, data, ub, out)
+            return out, total
+
+        parts = parallel_map(part, self._fused_sparse_blocks())
+        Xtu, total = np.array(parts[0][0], dtype=np.float64), parts[0][1]
+        for other, subtotal in parts[1:]:
+            Xtu += other
+            total += subtotal
         return Xtu, total
 
     def _sparse_hessian_product(self, blocks, d, v, shift):
