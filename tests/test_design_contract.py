@@ -409,3 +409,23 @@ def test_solver_context_is_a_context_manager(case):
     assert isinstance(ctx, contextlib.AbstractContextManager)
     with ctx:
         _check_matmul(design, X, np.ones(P))  # products work inside it
+
+
+def test_csr_hessian_product_reads_x_once_when_x_exceeds_half_the_cache(monkeypatch):
+    # fused_sparse_bytes=None: half the last-level cache, at least 16 MB (16 MB where unknown).
+    import sklogloss.design.array as array
+    from sklogloss.utils._threads import _cache_size
+
+    assert [_cache_size(s) for s in ("32768K\n", "2M", "512", "n/a")] == [32 << 20, 2 << 20, 512, None]
+    X = sp.random(400, 30, density=0.5, format="csr", random_state=0)
+    design = ArrayDesign(X)
+    for cache, threshold in ((480 << 20, 240 << 20), (8 << 20, 16 << 20), (None, 16 << 20)):
+        monkeypatch.setattr(array, "last_level_cache_bytes", lambda cache=cache: cache)
+        assert design._fused_sparse_bytes() == threshold
+    calls = []
+    monkeypatch.setattr(ArrayDesign, "_fused_sparse_hessian_product", lambda self, *a: calls.append(1) or (0, 0))
+    design.hessian_product(np.ones(400), np.ones(30))
+    assert not calls  # 48 kB of X: the two products
+    design.fused_sparse_bytes = X.data.nbytes + X.indices.nbytes
+    design.hessian_product(np.ones(400), np.ones(30))
+    assert calls == [1]

@@ -8,7 +8,13 @@ try:  # scipy's compiled CSR/CSC kernels, which add into a given output (see _fu
 except ImportError:  # pragma: no cover - a scipy without the module: the two products of the default
     _sparsetools = None
 
-from ..utils._threads import blas_threads, other_blas_single_threaded, parallel_map, single_threaded_blas
+from ..utils._threads import (
+    blas_threads,
+    last_level_cache_bytes,
+    other_blas_single_threaded,
+    parallel_map,
+    single_threaded_blas,
+)
 from ..utils.validation import issparse
 from .base import Design
 
@@ -84,9 +90,11 @@ class ArrayDesign(Design):
     #: once per Hessian-vector product, in row blocks of about ``fused_block_nnz`` non-zeros
     #: (1.5 MB of float64 values and int32 indices: a core's L2 cache or its share of L3),
     #: each block's ``X_b^T u_b`` added into one output per thread while the block is in
-    #: cache. Below it, X stays in the last-level cache between the two products and their
-    #: blocks would only add calls (docs/performance.rst measures both).
-    fused_sparse_bytes = 1 << 24
+    #: cache. None: half the last-level cache (:func:`~sklogloss.utils._threads.last_level_cache_bytes`),
+    #: at least 16 MB (16 MB where the cache is unknown). A smaller X stays in cache between
+    #: the two products, which the blocks would only split into more calls
+    #: (docs/performance.rst measures both).
+    fused_sparse_bytes = None
     #: Non-zeros per row block of the CSR Hessian-vector product (see ``fused_sparse_bytes``).
     fused_block_nnz = 1 << 17
     #: A dense X's :meth:`squared_rmatmul` runs in one thread below this many entries per thread.
@@ -598,12 +606,12 @@ class ArrayDesign(Design):
         (:meth:`sparse_blocks`) makes both products of a block in one
         thread task: one hand-off of the threads per product instead of two
         (Zipf one-hot, 1 million non-zeros: 1.6 against 2.0 ms a product);
-        one of at least ``fused_sparse_bytes`` is, moreover, read once, in row
+        one larger than the cache (``fused_sparse_bytes``) is, moreover, read once, in row
         blocks that stay in cache for their second product. Anything else:
         the two products of the default.
         """
         if self.is_sparse:
-            if _sparsetools is not None and self.X.data.nbytes + self.X.indices.nbytes >= self.fused_sparse_bytes:
+            if _sparsetools is not None and self.X.data.nbytes + self.X.indices.nbytes >= self._fused_sparse_bytes():
                 return self._fused_sparse_hessian_product(d, v, shift)
             blocks = self.sparse_blocks(self.X)
             if len(blocks) > 1:
@@ -623,6 +631,12 @@ class ArrayDesign(Design):
             total += float(u.sum())
             Xtu += u.astype(self.dtype, copy=False) @ Xb
         return Xtu, total
+
+    def _fused_sparse_bytes(self):
+        """``fused_sparse_bytes``, or where it is None, half the last-level cache and at least 16 MB."""
+        if self.fused_sparse_bytes is not None:
+            return self.fused_sparse_bytes
+        return max(1 << 24, (last_level_cache_bytes() or 0) // 2)
 
     def _fused_sparse_blocks(self):
         """Per thread block of :meth:`sparse_blocks`, its row blocks of about ``fused_block_nnz`` non-zeros.

@@ -14,8 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-__all__ = ["blas_controller", "blas_threads", "other_blas_single_threaded", "parallel_map",
-           "single_threaded_blas", "weighted_sum"]
+__all__ = ["blas_controller", "blas_threads", "last_level_cache_bytes", "other_blas_single_threaded",
+           "parallel_map", "single_threaded_blas", "weighted_sum"]
 
 _CONTROLLER = None
 _EXECUTOR = None
@@ -197,6 +197,57 @@ def weighted_sum(weights, values):
     """
     weights, values = np.asarray(weights), np.asarray(values)
     return np.einsum("i,i->", weights, values) if values.ndim == 1 else np.einsum("i,ij->j", weights, values)
+
+
+_CACHE_BYTES = []  # [the last-level cache's bytes or None], read once
+
+
+def _cache_size(text):
+    """Bytes of a sysfs cache size such as ``"32768K"``, ``"2M"`` or ``"512"``; None if unreadable."""
+    text = text.strip().upper()
+    scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
+    digits = text[:-1] if text[-1:] in "KMG" else text
+    return int(digits) * scale if digits.isdigit() else None
+
+
+def last_level_cache_bytes():
+    """The size of the CPU's largest data (or unified) cache in bytes, or None where it is not known.
+
+    Read once from Linux's ``/sys/devices/system/cpu/cpu0/cache`` (the
+    highest level's ``size``); None on other systems or if it cannot be
+    read. Designs use it to decide whether X stays in cache between two
+    products (:attr:`~sklogloss.design.ArrayDesign.fused_sparse_bytes`).
+
+    Examples
+    --------
+    >>> from sklogloss.utils._threads import last_level_cache_bytes
+    >>> size = last_level_cache_bytes()
+    >>> size is None or size > 0
+    True
+    """
+    if not _CACHE_BYTES:
+        best = (0, None)
+        root = "/sys/devices/system/cpu/cpu0/cache"
+        try:
+            entries = os.listdir(root)
+        except OSError:
+            entries = []
+        for entry in entries:
+            if not entry.startswith("index"):
+                continue
+            try:
+                with open(os.path.join(root, entry, "level")) as f:
+                    level = int(f.read().strip())
+                with open(os.path.join(root, entry, "type")) as f:
+                    kind = f.read().strip()
+                with open(os.path.join(root, entry, "size")) as f:
+                    size = _cache_size(f.read())
+            except (OSError, ValueError):
+                continue
+            if kind != "Instruction" and size and level > best[0]:
+                best = (level, size)
+        _CACHE_BYTES.append(best[1])
+    return _CACHE_BYTES[0]
 
 
 def _forget_executor():
