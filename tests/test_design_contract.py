@@ -38,11 +38,13 @@ def _fused(X):
 
 def _fused_csr(X, threads=1, index_dtype=np.int32):
     # hessian_product reads X once, in row blocks of about 50 non-zeros (the path of a CSR X
-    # above fused_sparse_bytes), in one thread or two.
+    # above fused_sparse_bytes), in one thread or two; weighted_cross_gram's sparse products
+    # run on chunks of a few rows.
     X = sp.csr_matrix(X)
     X.indices, X.indptr = X.indices.astype(index_dtype), X.indptr.astype(index_dtype)
     design = ArrayDesign(X, n_threads=threads)
     design.min_nnz_per_thread, design.fused_sparse_bytes, design.fused_block_nnz = 100, 0, 50
+    design.cross_gram_pairs = 20  # weighted_cross_gram in row chunks of a few rows
     plans = design._fused_sparse_blocks()
     assert len(plans) == threads and all(len(plan) > 3 for plan in plans)  # the blocked path runs
     return design

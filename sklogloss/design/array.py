@@ -97,6 +97,9 @@ class ArrayDesign(Design):
     fused_sparse_bytes = None
     #: Non-zeros per row block of the CSR Hessian-vector product (see ``fused_sparse_bytes``).
     fused_block_nnz = 1 << 17
+    #: Most pairs of co-occurring non-zeros per sparse product of a CSR :meth:`weighted_cross_gram`
+    #: (6 MB of indices and values a thread, for scipy's bound on the product's entries).
+    cross_gram_pairs = 1 << 19
     #: A dense X's :meth:`squared_rmatmul` runs in one thread below this many entries per thread.
     min_entries_per_thread = 1 << 20
     #: Entries of X squared at a time by :meth:`squared_rmatmul` (1 MB of float64: 20,000 x 2,000
@@ -403,7 +406,9 @@ class ArrayDesign(Design):
         CSR: ``(X_S^T D) X`` per thread block (:meth:`sparse_blocks`) with
         ``X_S`` the block's ``columns``, a sparse product whose cost is the
         number of co-occurring non-zeros (one-hot data: the rows times the
-        non-zeros of a row that fall in ``columns``, times those of the row).
+        non-zeros of a row that fall in ``columns``, times those of the row),
+        in row chunks of at most ``cross_gram_pairs`` of them: scipy's
+        product allocates that bound on its result before summing it.
         Dense: ``X_b^T (D_b X_b[:, columns])`` per row block.
         """
         columns = np.asarray(columns, dtype=np.intp)
@@ -414,16 +419,39 @@ class ArrayDesign(Design):
         if self.is_sparse:
             principal = select is not None and np.array_equal(select, columns)
 
+            in_columns = np.zeros(self.n_features, dtype=bool)
+            in_columns[columns] = True
+            budget = max(1, int(self.cross_gram_pairs))
+
             def part(block):
                 rows, Xb = block
-                Xs = Xb[:, columns]
-                XsT = Xs.T.tocsr()  # (k, rows): its indices are the block's rows
-                Xr = Xb if select is None else (Xs if principal else Xb[:, select])
-                out = np.empty((K, k, width))
-                for j in range(K):
-                    W = sp.csr_matrix((XsT.data * D2[rows, j][XsT.indices], XsT.indices, XsT.indptr),
-                                      shape=XsT.shape)
-                    (W @ Xr).toarray(out=out[j])  # densified in place (no copy of the block)
+                out = np.zeros((K, k, width))
+                # Row chunks of at most `budget` pairs (the non-zeros of a row in `columns`
+                # times the row's non-zeros): scipy allocates that bound on the product's entries.
+                row_nnz = np.diff(Xb.indptr)
+                hits = np.zeros(len(row_nnz), dtype=np.int64)
+                if Xb.nnz:
+                    hits = np.add.reduceat(in_columns[Xb.indices], np.minimum(Xb.indptr[:-1], Xb.nnz - 1),
+                                           dtype=np.int64)
+                    hits[row_nnz == 0] = 0
+                pairs = np.cumsum(hits * row_nnz)
+                total = int(pairs[-1]) if len(pairs) else 0
+                cuts = np.searchsorted(pairs, np.arange(budget, total, budget), side="right")
+                bounds = np.unique(np.concatenate([[0], cuts, [Xb.shape[0]]])).tolist()
+                for a, b in zip(bounds[:-1], bounds[1:]):
+                    Xc = Xb[a:b]
+                    Xs = Xc[:, columns]
+                    XsT = Xs.T.tocsr()  # (k, rows): its indices are the chunk's rows
+                    Xr = Xc if select is None else (Xs if principal else Xc[:, select])
+                    for j in range(K):
+                        d = D2[rows.start + a:rows.start + b, j]
+                        W = sp.csr_matrix((XsT.data * d[XsT.indices], XsT.indices, XsT.indptr), shape=XsT.shape)
+                        P = W @ Xr
+                        if _sparsetools is None:  # pragma: no cover
+                            out[j] += P.toarray()
+                        else:  # added into out[j] (toarray would overwrite it)
+                            _sparsetools.csr_todense(k, width, P.indptr, P.indices,
+                                                     P.data.astype(np.float64, copy=False), out[j])
                 return out
 
             parts = parallel_map(part, self.sparse_blocks(self.X))
@@ -565,7 +593,9 @@ class ArrayDesign(Design):
         """
         D = D.astype(self.dtype, copy=False)
         if self.is_sparse:
-            if self._X_squared is None:
+            if _sparsetools is not None:
+                return self._sparse_squared_rmatmul(D)
+            if self._X_squared is None:  # pragma: no cover - a scipy without _sparsetools
                 X = self.X
                 self._X_squared = sp.csr_matrix((np.square(X.data), X.indices, X.indptr), shape=X.shape)
             return self._sparse_rmatmul(self._X_squared, D)
@@ -661,6 +691,36 @@ class ArrayDesign(Design):
                 plans.append(plan)
             cache[key] = plans
         return cache[key]
+
+    def _sparse_squared_rmatmul(self, D):
+        """:meth:`squared_rmatmul` of a CSR X without a squared copy of its values.
+
+        Per row block of :meth:`_fused_sparse_blocks`, the block's values are
+        squared into one reused buffer and multiplied in place (scipy's
+        kernels, in the threads of :meth:`sparse_blocks`); the sums in X's
+        dtype, as :meth:`_sparse_rmatmul`'s.
+        """
+        dtype = self.X.dtype
+        D = np.ascontiguousarray(D, dtype=dtype)
+        p = self.n_features
+
+        def part(plan):
+            out = np.zeros((p,) + D.shape[1:], dtype=dtype)
+            buffer = np.empty(max(len(data) for *_, data in plan), dtype=dtype)
+            for a, b, indptr, indices, data in plan:
+                squares = np.square(data, out=buffer[: len(data)])
+                if D.ndim == 1:
+                    _sparsetools.csc_matvec(p, b - a, indptr, indices, squares, D[a:b], out)
+                else:
+                    _sparsetools.csc_matvecs(p, b - a, D.shape[1], indptr, indices, squares, D[a:b].ravel(),
+                                             out.ravel())
+            return out
+
+        parts = parallel_map(part, self._fused_sparse_blocks())
+        out = np.array(parts[0], dtype=np.float64)
+        for other in parts[1:]:
+            out += other
+        return out
 
     def _fused_sparse_hessian_product(self, d, v, shift):
         """:meth:`hessian_product` of a large CSR X, read from memory once.
