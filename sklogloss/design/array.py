@@ -126,7 +126,7 @@ class ArrayDesign(Design):
         self.float64_sums = bool(float64_sums) and not (self.is_sparse and X.dtype != np.float64)
         #: Memory layout of the ``(n, K)`` scores :meth:`matmul` returns ("F" for dense X).
         self.score_order = "C" if self.is_sparse else "F"
-        self._X_squared = None  # CSR: X with squared values, made on first use
+        self._X_squared = None  # CSR without scipy's _sparsetools: X with squared values, made on first use
         self._column_nnz = None
         self._row_gram = None  # see row_gram
         self._sparse_block_cache = {}  # see sparse_blocks
