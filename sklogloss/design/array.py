@@ -3,10 +3,9 @@
 import numpy as np
 import scipy.sparse as sp
 
-try:  # scipy's compiled CSR/CSC kernels, which add into a given output (see _fused_sparse_hessian_product)
-    from scipy.sparse import _sparsetools
-except ImportError:  # pragma: no cover - a scipy without the module: the two products of the default
-    _sparsetools = None
+# scipy's compiled CSR/CSC kernels, which add into a given output (private, and in every scipy
+# this package supports: see _fused_sparse_hessian_product and weighted_cross_gram).
+from scipy.sparse import _sparsetools
 
 from ..utils._threads import (
     blas_threads,
@@ -19,6 +18,13 @@ from ..utils.validation import issparse
 from .base import Design
 
 __all__ = ["ArrayDesign"]
+
+
+def _row_bounds(cumulative, step):
+    """Row bounds ``[0, ..., n]`` where ``cumulative`` (``n + 1`` counts from 0, like a CSR
+    ``indptr``) reaches each multiple of ``step``: chunks of about ``step`` of what it counts."""
+    cuts = np.searchsorted(cumulative, np.arange(step, int(cumulative[-1]), step))
+    return np.unique(np.concatenate([[0], cuts, [len(cumulative) - 1]])).tolist()
 
 
 class ArrayDesign(Design):
@@ -97,7 +103,7 @@ class ArrayDesign(Design):
     fused_sparse_bytes = None
     #: Non-zeros per row block of the CSR Hessian-vector product (see ``fused_sparse_bytes``).
     fused_block_nnz = 1 << 17
-    #: Most pairs of co-occurring non-zeros per sparse product of a CSR :meth:`weighted_cross_gram`
+    #: About this many pairs of co-occurring non-zeros per sparse product of a CSR :meth:`weighted_cross_gram`
     #: (6 MB of indices and values a thread, for scipy's bound on the product's entries).
     cross_gram_pairs = 1 << 19
     #: A dense X's :meth:`squared_rmatmul` runs in one thread below this many entries per thread.
@@ -126,7 +132,6 @@ class ArrayDesign(Design):
         self.float64_sums = bool(float64_sums) and not (self.is_sparse and X.dtype != np.float64)
         #: Memory layout of the ``(n, K)`` scores :meth:`matmul` returns ("F" for dense X).
         self.score_order = "C" if self.is_sparse else "F"
-        self._X_squared = None  # CSR without scipy's _sparsetools: X with squared values, made on first use
         self._column_nnz = None
         self._row_gram = None  # see row_gram
         self._sparse_block_cache = {}  # see sparse_blocks
@@ -407,7 +412,7 @@ class ArrayDesign(Design):
         ``X_S`` the block's ``columns``, a sparse product whose cost is the
         number of co-occurring non-zeros (one-hot data: the rows times the
         non-zeros of a row that fall in ``columns``, times those of the row),
-        in row chunks of at most ``cross_gram_pairs`` of them: scipy's
+        in row chunks of about ``cross_gram_pairs`` of them: scipy's
         product allocates that bound on its result before summing it.
         Dense: ``X_b^T (D_b X_b[:, columns])`` per row block.
         """
@@ -426,18 +431,15 @@ class ArrayDesign(Design):
             def part(block):
                 rows, Xb = block
                 out = np.zeros((K, k, width))
-                # Row chunks of at most `budget` pairs (the non-zeros of a row in `columns`
-                # times the row's non-zeros): scipy allocates that bound on the product's entries.
+                # Row chunks of about `budget` pairs (the non-zeros of a row in `columns` times
+                # the row's non-zeros): scipy allocates that bound on the product's entries.
                 row_nnz = np.diff(Xb.indptr)
                 hits = np.zeros(len(row_nnz), dtype=np.int64)
                 if Xb.nnz:
                     hits = np.add.reduceat(in_columns[Xb.indices], np.minimum(Xb.indptr[:-1], Xb.nnz - 1),
                                            dtype=np.int64)
                     hits[row_nnz == 0] = 0
-                pairs = np.cumsum(hits * row_nnz)
-                total = int(pairs[-1]) if len(pairs) else 0
-                cuts = np.searchsorted(pairs, np.arange(budget, total, budget), side="right")
-                bounds = np.unique(np.concatenate([[0], cuts, [Xb.shape[0]]])).tolist()
+                bounds = _row_bounds(np.concatenate([[0], np.cumsum(hits * row_nnz)]), budget)
                 for a, b in zip(bounds[:-1], bounds[1:]):
                     Xc = Xb[a:b]
                     Xs = Xc[:, columns]
@@ -447,11 +449,9 @@ class ArrayDesign(Design):
                         d = D2[rows.start + a:rows.start + b, j]
                         W = sp.csr_matrix((XsT.data * d[XsT.indices], XsT.indices, XsT.indptr), shape=XsT.shape)
                         P = W @ Xr
-                        if _sparsetools is None:  # pragma: no cover
-                            out[j] += P.toarray()
-                        else:  # added into out[j] (toarray would overwrite it)
-                            _sparsetools.csr_todense(k, width, P.indptr, P.indices,
-                                                     P.data.astype(np.float64, copy=False), out[j])
+                        # added into out[j] (toarray would overwrite it)
+                        _sparsetools.csr_todense(k, width, P.indptr, P.indices,
+                                                 P.data.astype(np.float64, copy=False), out[j])
                 return out
 
             parts = parallel_map(part, self.sparse_blocks(self.X))
@@ -593,12 +593,7 @@ class ArrayDesign(Design):
         """
         D = D.astype(self.dtype, copy=False)
         if self.is_sparse:
-            if _sparsetools is not None:
-                return self._sparse_squared_rmatmul(D)
-            if self._X_squared is None:  # pragma: no cover - a scipy without _sparsetools
-                X = self.X
-                self._X_squared = sp.csr_matrix((np.square(X.data), X.indices, X.indptr), shape=X.shape)
-            return self._sparse_rmatmul(self._X_squared, D)
+            return self._sparse_squared_rmatmul(D)
         n, p = self.n_samples, self.n_features
         threads = max(1, min(self.n_threads, n, (n * p) // self.min_entries_per_thread))
         step = max(1, min(n, self.square_block_entries // max(p, 1)))
@@ -641,7 +636,7 @@ class ArrayDesign(Design):
         the two products of the default.
         """
         if self.is_sparse:
-            if _sparsetools is not None and self.X.data.nbytes + self.X.indices.nbytes >= self._fused_sparse_bytes():
+            if self.X.data.nbytes + self.X.indices.nbytes >= self._fused_sparse_bytes():
                 return self._fused_sparse_hessian_product(d, v, shift)
             blocks = self.sparse_blocks(self.X)
             if len(blocks) > 1:
@@ -681,8 +676,7 @@ class ArrayDesign(Design):
             plans = []
             for rows, Xb in self.sparse_blocks(self.X):
                 indptr = Xb.indptr
-                cuts = np.searchsorted(indptr, np.arange(self.fused_block_nnz, Xb.nnz, self.fused_block_nnz))
-                bounds = np.unique(np.concatenate([[0], cuts, [Xb.shape[0]]])).tolist()
+                bounds = _row_bounds(indptr, self.fused_block_nnz)
                 plan = []
                 for a, b in zip(bounds[:-1], bounds[1:]):
                     start, stop = indptr[a], indptr[b]
