@@ -431,3 +431,19 @@ def test_csr_hessian_product_reads_x_once_when_x_exceeds_half_the_cache(monkeypa
     design.fused_sparse_bytes = X.data.nbytes + X.indices.nbytes
     design.hessian_product(np.ones(400), np.ones(30))
     assert calls == [1]
+
+
+@designs
+@pytest.mark.parametrize("rows", ["columns", "repeated"])
+def test_weighted_cross_gram_principal_and_repeated_columns(case, rows):
+    # The principal block (rows == columns: the working set's Hessian of an elastic-net model) and
+    # repeated columns, which a CSR X computes on the distinct ones.
+    design, X = _data(case)
+    D = _vec(np.random.default_rng(9), N, K)
+    columns = np.array([4, 0, 5]) if rows == "columns" else np.array([4, 0, 4, 5])
+    select = columns if rows == "columns" else np.array([1, 1, 3])
+    out = design.weighted_cross_gram(D, columns, rows=select)
+    expected = np.stack([X[:, select].T @ (D[:, [j]] * X[:, columns]) for j in range(K)])
+    bound = np.stack([np.abs(X[:, select]).T @ (np.abs(D[:, [j]]) * np.abs(X[:, columns])) for j in range(K)])
+    assert out.dtype == np.float64 and out.shape == expected.shape
+    _check(out, expected, bound, _fast_tol(design))

@@ -412,8 +412,9 @@ class ArrayDesign(Design):
         ``X_S`` the block's ``columns``, a sparse product whose cost is the
         number of co-occurring non-zeros (one-hot data: the rows times the
         non-zeros of a row that fall in ``columns``, times those of the row),
-        in row chunks of about ``cross_gram_pairs`` of them: scipy's
-        product allocates that bound on its result before summing it.
+        in row chunks of about ``cross_gram_pairs`` of them, into buffers of
+        at most that many entries (see :meth:`_sparse_cross_gram`). Repeated
+        ``columns`` (or ``rows``) are computed once.
         Dense: ``X_b^T (D_b X_b[:, columns])`` per row block.
         """
         columns = np.asarray(columns, dtype=np.intp)
@@ -422,42 +423,13 @@ class ArrayDesign(Design):
         D2 = D.reshape(len(D), -1)
         K, k = D2.shape[1], columns.size
         if self.is_sparse:
-            principal = select is not None and np.array_equal(select, columns)
-
-            in_columns = np.zeros(self.n_features, dtype=bool)
-            in_columns[columns] = True
-            budget = max(1, int(self.cross_gram_pairs))
-
-            def part(block):
-                rows, Xb = block
-                out = np.zeros((K, k, width))
-                # Row chunks of about `budget` pairs (the non-zeros of a row in `columns` times
-                # the row's non-zeros): scipy allocates that bound on the product's entries.
-                row_nnz = np.diff(Xb.indptr)
-                hits = np.zeros(len(row_nnz), dtype=np.int64)
-                if Xb.nnz:
-                    hits = np.add.reduceat(in_columns[Xb.indices], np.minimum(Xb.indptr[:-1], Xb.nnz - 1),
-                                           dtype=np.int64)
-                    hits[row_nnz == 0] = 0
-                bounds = _row_bounds(np.concatenate([[0], np.cumsum(hits * row_nnz)]), budget)
-                for a, b in zip(bounds[:-1], bounds[1:]):
-                    Xc = Xb[a:b]
-                    Xs = Xc[:, columns]
-                    XsT = Xs.T.tocsr()  # (k, rows): its indices are the chunk's rows
-                    Xr = Xc if select is None else (Xs if principal else Xc[:, select])
-                    for j in range(K):
-                        d = D2[rows.start + a:rows.start + b, j]
-                        W = sp.csr_matrix((XsT.data * d[XsT.indices], XsT.indices, XsT.indptr), shape=XsT.shape)
-                        P = W @ Xr
-                        # added into out[j] (toarray would overwrite it)
-                        _sparsetools.csr_todense(k, width, P.indptr, P.indices,
-                                                 P.data.astype(np.float64, copy=False), out[j])
-                return out
-
-            parts = parallel_map(part, self.sparse_blocks(self.X))
-            out = parts[0]
-            for extra in parts[1:]:
-                out += extra
+            if np.unique(columns).size < k or (select is not None and np.unique(select).size < width):
+                # Repeated columns: the product on the distinct ones, repeated.
+                cols, col_of = np.unique(columns, return_inverse=True)
+                sel, sel_of = (None, slice(None)) if select is None else np.unique(select, return_inverse=True)
+                out = self.weighted_cross_gram(D2, cols, rows=sel)[:, sel_of][:, :, col_of]
+                return out[0] if D.ndim == 1 else out
+            out = self._sparse_cross_gram(np.asarray(D2, dtype=np.float64), columns, select)
             out = out.transpose(0, 2, 1)
         else:
             out = np.zeros((K, width, k))
@@ -574,8 +546,8 @@ class ArrayDesign(Design):
     def squared_rmatmul(self, D):
         """``(X * X).T @ D`` for ``D`` of shape ``(n,)`` or ``(n, K)``, float64.
 
-        CSR: squares the stored values once and keeps them (one copy of
-        ``X.data``, the indices are shared). Dense: no copy of X; each of
+        CSR: squares the values a row block at a time into one reused
+        buffer (see :meth:`_sparse_squared_rmatmul`). Dense: no copy of X; each of
         up to ``n_threads`` threads (with at least ``min_entries_per_thread``
         entries of X) takes a contiguous range of rows, squares
         ``square_block_entries`` entries at a time into one reused buffer
@@ -714,6 +686,101 @@ class ArrayDesign(Design):
         out = np.array(parts[0], dtype=np.float64)
         for other in parts[1:]:
             out += other
+        return out
+
+    def _sparse_cross_gram(self, D, columns, select):
+        """:meth:`weighted_cross_gram` of a CSR X: ``(K, len(columns), width)`` with distinct ``columns``.
+
+        Per thread block (:meth:`sparse_blocks`), in row chunks of about
+        ``cross_gram_pairs`` co-occurring pairs (a row's non-zeros in
+        ``columns`` times its non-zeros in the output's columns, ``select``
+        or all): the chunk's entries in ``columns`` are gathered through a
+        map of X's columns (no copy of X's block), transposed, weighted by
+        ``D``'s column and multiplied by the chunk (scipy's ``csr_tocsc`` and
+        ``csr_matmat`` kernels, which release the GIL). The pair count is the
+        bound on the product's entries that scipy's own product finds in a
+        pass of its own (``csr_matmat_maxnnz``, a third of the product's
+        time on text-like data); the product goes into buffers of that size
+        or ``len(columns) * width`` (one entry per pair of columns) if
+        smaller, reused across chunks, and is added into the float64 output
+        (``csr_todense``).
+        """
+        K, k = D.shape[1], columns.size
+        p = self.n_features
+        width = p if select is None else select.size
+        budget = max(1, int(self.cross_gram_pairs))
+        in_columns = np.full(p, -1, dtype=np.int64)
+        in_columns[columns] = np.arange(k)
+        in_select = None
+        if select is not None and not np.array_equal(select, columns):
+            in_select = np.full(p, -1, dtype=np.int64)
+            in_select[select] = np.arange(width)
+        # (the counts per row gather from boolean maps: a byte per non-zero of the block, not eight)
+        is_column, is_selected = in_columns >= 0, None if in_select is None else in_select >= 0
+
+        def restrict(position, indptr, indices, data):
+            # The chunk's entries in the mapped columns, renumbered: (indptr, indices, data).
+            mapped = position[indices]
+            keep = mapped >= 0
+            counts = np.concatenate([[0], np.cumsum(keep)])
+            return counts[indptr], mapped[keep], data[keep]
+
+        def part(block):
+            rows, Xb = block
+            out = np.zeros((K, k, width))
+            row_nnz = np.diff(Xb.indptr).astype(np.int64)
+            hits = np.zeros(len(row_nnz), dtype=np.int64)
+            if Xb.nnz:
+                hits = np.add.reduceat(is_column[Xb.indices], np.minimum(Xb.indptr[:-1], Xb.nnz - 1),
+                                       dtype=np.int64)
+                hits[row_nnz == 0] = 0
+            wide = row_nnz
+            if select is not None:
+                wide = hits
+                if in_select is not None and Xb.nnz:
+                    wide = np.add.reduceat(is_selected[Xb.indices],
+                                           np.minimum(Xb.indptr[:-1], Xb.nnz - 1), dtype=np.int64)
+                    wide[row_nnz == 0] = 0
+            cumulative = np.concatenate([[0], np.cumsum(hits * wide)])
+            bounds = _row_bounds(cumulative, budget)
+            most = max(int(cumulative[b] - cumulative[a]) for a, b in zip(bounds[:-1], bounds[1:]))
+            if most == 0:
+                return out
+            # One index type for every array of a kernel call: X's, or int64 where a count may exceed int32.
+            big = max(most, Xb.nnz, p, len(row_nnz)) >= np.iinfo(np.int32).max
+            index = np.int64 if big or Xb.indices.dtype == np.int64 else np.int32
+            Cp, Tp = np.empty(k + 1, dtype=index), np.empty(k + 1, dtype=index)
+            # A product has at most one entry per (column, output column): at most k * width of them.
+            Cj, Cx = np.empty(min(most, k * width), dtype=index), np.empty(min(most, k * width))
+            for a, b in zip(bounds[:-1], bounds[1:]):
+                if cumulative[b] == cumulative[a]:
+                    continue
+                lo, hi = int(Xb.indptr[a]), int(Xb.indptr[b])
+                indptr = (Xb.indptr[a:b + 1] - lo).astype(index)
+                indices, data = Xb.indices[lo:hi], Xb.data[lo:hi].astype(np.float64, copy=False)
+                s_ptr, s_idx, s_val = restrict(in_columns, indptr, indices, data)
+                if in_select is not None:
+                    r_ptr, r_idx, r_val = restrict(in_select, indptr, indices, data)
+                elif select is not None:
+                    r_ptr, r_idx, r_val = s_ptr, s_idx, s_val
+                else:
+                    r_ptr, r_idx, r_val = indptr, indices, data
+                s_ptr, s_idx = s_ptr.astype(index), s_idx.astype(index)
+                r_ptr, r_idx = r_ptr.astype(index, copy=False), r_idx.astype(index, copy=False)
+                # The chunk's columns as rows (k x chunk rows): their indices are the chunk's rows.
+                Ti, Tx = np.empty(s_idx.size, dtype=index), np.empty(s_idx.size)
+                _sparsetools.csr_tocsc(b - a, k, s_ptr, s_idx, s_val, Tp, Ti, Tx)
+                for j in range(K):
+                    Wx = Tx * D[rows.start + a + Ti, j]
+                    _sparsetools.csr_matmat(k, width, Tp, Ti, Wx, r_ptr, r_idx, r_val, Cp, Cj, Cx)
+                    nnz = int(Cp[k])
+                    _sparsetools.csr_todense(k, width, Cp, Cj[:nnz], Cx[:nnz], out[j])
+            return out
+
+        parts = parallel_map(part, self.sparse_blocks(self.X))
+        out = parts[0]
+        for extra in parts[1:]:
+            out += extra
         return out
 
     def _fused_sparse_hessian_product(self, d, v, shift):
