@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from numpy.testing import assert_array_equal
+from numpy.testing import assert_allclose, assert_array_equal
 
 from sklogloss.design import ArrayDesign, Design
 
@@ -447,3 +447,32 @@ def test_weighted_cross_gram_principal_and_repeated_columns(case, rows):
     bound = np.stack([np.abs(X[:, select]).T @ (np.abs(D[:, [j]]) * np.abs(X[:, columns])) for j in range(K)])
     assert out.dtype == np.float64 and out.shape == expected.shape
     _check(out, expected, bound, _fast_tol(design))
+
+
+@pytest.mark.parametrize("columns", [np.array([3, 700, 1999]), np.arange(0, 2000, 4)], ids=["3", "500"])
+def test_csr_weighted_cross_gram_allocates_less_than_x(columns):
+    """No copy of X in a CSR cross-Gram product, whether few or many of its rows meet the columns:
+    the per-row counts of the chunking are made a row chunk at a time (over the whole matrix
+    the reduction cast a gather of every non-zero to int64: up to twice X here), and the
+    product's buffers hold at most one entry per pair of columns."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    n, p, nnz = 50_000, 2_000, 40
+    X = sp.csr_matrix((rng.uniform(size=n * nnz), rng.integers(0, p, n * nnz), np.arange(0, n * nnz + 1, nnz)),
+                      shape=(n, p))
+    X.sum_duplicates()
+    x_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    design = ArrayDesign(X, n_threads=2)
+    design.min_nnz_per_thread = 1000
+    assert len(design.sparse_blocks(design.X)) == 2
+    D = rng.uniform(size=n)
+    tracemalloc.start()
+    try:
+        out = design.weighted_cross_gram(D, columns)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak - out.nbytes <= 0.75 * x_bytes, (peak / 2**20, out.nbytes / 2**20, x_bytes / 2**20)
+    expected = X.T @ X[:, columns].multiply(D[:, None]).toarray()
+    assert_allclose(out, expected, rtol=1e-12, atol=1e-12 * np.abs(expected).max())

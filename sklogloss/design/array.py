@@ -1,5 +1,7 @@
 """The in-memory design: a dense (C or F order, float32 or float64) or CSR matrix."""
 
+import threading
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -25,6 +27,25 @@ def _row_bounds(cumulative, step):
     ``indptr``) reaches each multiple of ``step``: chunks of about ``step`` of what it counts."""
     cuts = np.searchsorted(cumulative, np.arange(step, int(cumulative[-1]), step))
     return np.unique(np.concatenate([[0], cuts, [len(cumulative) - 1]])).tolist()
+
+
+def _row_counts(member, X, step=1 << 18):
+    """Non-zeros per row of a CSR ``X`` whose column is a ``member`` (a boolean map of the columns).
+
+    By row chunks of about ``step`` non-zeros: a reduction over the whole
+    matrix would first cast its boolean gather to int64 (8 bytes a non-zero).
+    """
+    counts = np.zeros(X.shape[0], dtype=np.int64)
+    indptr = X.indptr
+    bounds = _row_bounds(indptr, step)
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        lo, hi = int(indptr[a]), int(indptr[b])
+        if hi > lo:
+            starts = indptr[a:b] - lo
+            chunk = np.add.reduceat(member[X.indices[lo:hi]], np.minimum(starts, hi - lo - 1), dtype=np.int64)
+            chunk[indptr[a + 1:b + 1] == indptr[a:b]] = 0  # (reduceat gives an empty row the next entry)
+            counts[a:b] = chunk
+    return counts
 
 
 class ArrayDesign(Design):
@@ -703,17 +724,20 @@ class ArrayDesign(Design):
         time on text-like data); the product goes into buffers of that size
         or ``len(columns) * width`` (one entry per pair of columns) if
         smaller, reused across chunks, and is added into the float64 output
-        (``csr_todense``).
+        (``csr_todense``): one output for all threads, which add into it in
+        turn (a copy per thread would double the memory of a working set's
+        block, the largest array of an elastic-net fit).
         """
         K, k = D.shape[1], columns.size
         p = self.n_features
         width = p if select is None else select.size
         budget = max(1, int(self.cross_gram_pairs))
-        in_columns = np.full(p, -1, dtype=np.int64)
+        position = np.int32 if p < np.iinfo(np.int32).max else np.int64
+        in_columns = np.full(p, -1, dtype=position)
         in_columns[columns] = np.arange(k)
         in_select = None
         if select is not None and not np.array_equal(select, columns):
-            in_select = np.full(p, -1, dtype=np.int64)
+            in_select = np.full(p, -1, dtype=position)
             in_select[select] = np.arange(width)
         # (the counts per row gather from boolean maps: a byte per non-zero of the block, not eight)
         is_column, is_selected = in_columns >= 0, None if in_select is None else in_select >= 0
@@ -722,30 +746,25 @@ class ArrayDesign(Design):
             # The chunk's entries in the mapped columns, renumbered: (indptr, indices, data).
             mapped = position[indices]
             keep = mapped >= 0
-            counts = np.concatenate([[0], np.cumsum(keep)])
+            counts = np.zeros(keep.size + 1, dtype=indptr.dtype)
+            np.cumsum(keep, out=counts[1:])
             return counts[indptr], mapped[keep], data[keep]
+
+        out = np.zeros((K, k, width))
+        adding = threading.Lock()  # one output for every thread: added into by one at a time
 
         def part(block):
             rows, Xb = block
-            out = np.zeros((K, k, width))
             row_nnz = np.diff(Xb.indptr).astype(np.int64)
-            hits = np.zeros(len(row_nnz), dtype=np.int64)
-            if Xb.nnz:
-                hits = np.add.reduceat(is_column[Xb.indices], np.minimum(Xb.indptr[:-1], Xb.nnz - 1),
-                                       dtype=np.int64)
-                hits[row_nnz == 0] = 0
-            wide = row_nnz
-            if select is not None:
-                wide = hits
-                if in_select is not None and Xb.nnz:
-                    wide = np.add.reduceat(is_selected[Xb.indices],
-                                           np.minimum(Xb.indptr[:-1], Xb.nnz - 1), dtype=np.int64)
-                    wide[row_nnz == 0] = 0
+            hits = _row_counts(is_column, Xb)
+            wide = row_nnz if select is None else (hits if in_select is None else _row_counts(is_selected, Xb))
             cumulative = np.concatenate([[0], np.cumsum(hits * wide)])
-            bounds = _row_bounds(cumulative, budget)
+            # Chunks of about `budget` pairs and non-zeros: a chunk's own arrays (its entries in
+            # `columns`, their map) stay small where few of its rows meet `columns`.
+            bounds = _row_bounds(cumulative + Xb.indptr, budget)
             most = max(int(cumulative[b] - cumulative[a]) for a, b in zip(bounds[:-1], bounds[1:]))
             if most == 0:
-                return out
+                return
             # One index type for every array of a kernel call: X's, or int64 where a count may exceed int32.
             big = max(most, Xb.nnz, p, len(row_nnz)) >= np.iinfo(np.int32).max
             index = np.int64 if big or Xb.indices.dtype == np.int64 else np.int32
@@ -774,13 +793,10 @@ class ArrayDesign(Design):
                     Wx = Tx * D[rows.start + a + Ti, j]
                     _sparsetools.csr_matmat(k, width, Tp, Ti, Wx, r_ptr, r_idx, r_val, Cp, Cj, Cx)
                     nnz = int(Cp[k])
-                    _sparsetools.csr_todense(k, width, Cp, Cj[:nnz], Cx[:nnz], out[j])
-            return out
+                    with adding:
+                        _sparsetools.csr_todense(k, width, Cp, Cj[:nnz], Cx[:nnz], out[j])
 
-        parts = parallel_map(part, self.sparse_blocks(self.X))
-        out = parts[0]
-        for extra in parts[1:]:
-            out += extra
+        parallel_map(part, self.sparse_blocks(self.X))
         return out
 
     def _fused_sparse_hessian_product(self, d, v, shift):
