@@ -732,19 +732,19 @@ class ArrayDesign(Design):
         p = self.n_features
         width = p if select is None else select.size
         budget = max(1, int(self.cross_gram_pairs))
-        position = np.int32 if p < np.iinfo(np.int32).max else np.int64
-        in_columns = np.full(p, -1, dtype=position)
+        map_dtype = np.int32 if p < np.iinfo(np.int32).max else np.int64
+        in_columns = np.full(p, -1, dtype=map_dtype)  # each column's position in `columns`, or -1
         in_columns[columns] = np.arange(k)
         in_select = None
         if select is not None and not np.array_equal(select, columns):
-            in_select = np.full(p, -1, dtype=position)
+            in_select = np.full(p, -1, dtype=map_dtype)
             in_select[select] = np.arange(width)
         # (the counts per row gather from boolean maps: a byte per non-zero of the block, not eight)
         is_column, is_selected = in_columns >= 0, None if in_select is None else in_select >= 0
 
-        def restrict(position, indptr, indices, data):
+        def restrict(column_map, indptr, indices, data):
             # The chunk's entries in the mapped columns, renumbered: (indptr, indices, data).
-            mapped = position[indices]
+            mapped = column_map[indices]
             keep = mapped >= 0
             counts = np.zeros(keep.size + 1, dtype=indptr.dtype)
             np.cumsum(keep, out=counts[1:])
@@ -784,7 +784,7 @@ class ArrayDesign(Design):
                     r_ptr, r_idx, r_val = s_ptr, s_idx, s_val
                 else:
                     r_ptr, r_idx, r_val = indptr, indices, data
-                s_ptr, s_idx = s_ptr.astype(index), s_idx.astype(index)
+                s_ptr, s_idx = s_ptr.astype(index, copy=False), s_idx.astype(index, copy=False)
                 r_ptr, r_idx = r_ptr.astype(index, copy=False), r_idx.astype(index, copy=False)
                 # The chunk's columns as rows (k x chunk rows): their indices are the chunk's rows.
                 Ti, Tx = np.empty(s_idx.size, dtype=index), np.empty(s_idx.size)
