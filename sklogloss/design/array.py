@@ -125,7 +125,8 @@ class ArrayDesign(Design):
     #: Non-zeros per row block of the CSR Hessian-vector product (see ``fused_sparse_bytes``).
     fused_block_nnz = 1 << 17
     #: About this many pairs of co-occurring non-zeros per sparse product of a CSR :meth:`weighted_cross_gram`
-    #: (6 MB of indices and values a thread, for scipy's bound on the product's entries).
+    #: (its result's buffers: about 6 MB of indices and values a thread, less where the
+    #: columns are few).
     cross_gram_pairs = 1 << 19
     #: A dense X's :meth:`squared_rmatmul` runs in one thread below this many entries per thread.
     min_entries_per_thread = 1 << 20
@@ -433,8 +434,8 @@ class ArrayDesign(Design):
         ``X_S`` the block's ``columns``, a sparse product whose cost is the
         number of co-occurring non-zeros (one-hot data: the rows times the
         non-zeros of a row that fall in ``columns``, times those of the row),
-        in row chunks of about ``cross_gram_pairs`` of them, into buffers of
-        at most that many entries (see :meth:`_sparse_cross_gram`). Repeated
+        in row chunks of about ``cross_gram_pairs`` of them, into buffers
+        reused across chunks (see :meth:`_sparse_cross_gram`). Repeated
         ``columns`` (or ``rows``) are computed once.
         Dense: ``X_b^T (D_b X_b[:, columns])`` per row block.
         """
